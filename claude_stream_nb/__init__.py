@@ -1,0 +1,40 @@
+"""claude-stream-nb: see the Claude Messages API's streaming protocol as it arrives.
+
+bytes -> SSE events (``SSEDecoder``) -> typed events (``parse_event``) -> snapshot
+(``accumulate``) -> sinks (terminal, notebook view, recorder).
+"""
+
+from ._accumulate import accumulate, finish
+from ._events import Event, parse_event
+from ._fixtures import Fixture, FixtureWriter, bundled_fixtures, load_fixture, read_fixture
+from ._partial_json import PartialJSON, parse_partial
+from ._replay import Pacer, areplay_chunks, replay_chunks
+from ._snapshot import BlockState, Snapshot
+from ._sse import ServerSentEvent, SSEDecoder, encode_event
+from ._stream import StreamFold, aconsume, consume
+
+__all__ = [
+    "BlockState",
+    "Event",
+    "Fixture",
+    "FixtureWriter",
+    "Pacer",
+    "PartialJSON",
+    "SSEDecoder",
+    "ServerSentEvent",
+    "Snapshot",
+    "StreamFold",
+    "accumulate",
+    "aconsume",
+    "areplay_chunks",
+    "bundled_fixtures",
+    "consume",
+    "encode_event",
+    "finish",
+    "load_fixture",
+    "parse_event",
+    "parse_partial",
+    "read_fixture",
+    "replay_chunks",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,384 @@
+"""Typed Messages API stream events, deltas and content blocks.
+
+``parse_event`` turns one :class:`~claude_stream_nb._sse.ServerSentEvent` into one of the
+frozen dataclasses below. Nothing is dropped: an event, delta or block type this module does
+not know becomes ``UnknownEvent`` / ``UnknownDelta`` / ``UnknownBlock`` with its payload kept,
+and bytes that are not a JSON object become ``MalformedEvent`` saying what was wrong.
+
+Every event carries the ``sse`` it came from (raw bytes, offset, number, arrival time).
+Blocks keep their whole payload in ``data`` so the final message carries every field the
+API sent, including ones added after this module was written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import jiter
+
+from ._sse import ServerSentEvent
+
+__all__ = [
+    "Block",
+    "CitationsDelta",
+    "ContentBlockDelta",
+    "ContentBlockStart",
+    "ContentBlockStop",
+    "Delta",
+    "ErrorEvent",
+    "Event",
+    "InputJsonDelta",
+    "MalformedEvent",
+    "MessageDelta",
+    "MessageStart",
+    "MessageStop",
+    "PingEvent",
+    "RedactedThinkingBlock",
+    "ResultBlock",
+    "SignatureDelta",
+    "TextBlock",
+    "TextDelta",
+    "ThinkingBlock",
+    "ThinkingDelta",
+    "ToolUseBlock",
+    "UnknownBlock",
+    "UnknownDelta",
+    "UnknownEvent",
+    "parse_event",
+]
+
+_NO_SSE = ServerSentEvent(event="", data="")
+
+# --- content blocks (as they arrive in content_block_start) --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TextBlock:
+    data: dict[str, Any] = field(repr=False)
+    type: Literal["text"] = "text"
+
+
+@dataclass(frozen=True, slots=True)
+class ThinkingBlock:
+    data: dict[str, Any] = field(repr=False)
+    type: Literal["thinking"] = "thinking"
+
+
+@dataclass(frozen=True, slots=True)
+class RedactedThinkingBlock:
+    """Encrypted thinking: opaque ``data``, arrives whole, must go back unchanged."""
+
+    data: dict[str, Any] = field(repr=False)
+    type: Literal["redacted_thinking"] = "redacted_thinking"
+
+
+@dataclass(frozen=True, slots=True)
+class ToolUseBlock:
+    """``tool_use``, ``server_tool_use`` or ``mcp_tool_use``: input streams as JSON text."""
+
+    data: dict[str, Any] = field(repr=False)
+    type: str = "tool_use"
+
+    @property
+    def id(self) -> str:
+        return str(self.data.get("id", ""))
+
+    @property
+    def name(self) -> str:
+        return str(self.data.get("name", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class ResultBlock:
+    """A server tool's result (web search, web fetch, code execution, ...): arrives whole."""
+
+    data: dict[str, Any] = field(repr=False)
+    type: str = "web_search_tool_result"
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownBlock:
+    """A block type this version does not know: kept as received."""
+
+    data: dict[str, Any] = field(repr=False)
+    type: str = ""
+
+
+Block = TextBlock | ThinkingBlock | RedactedThinkingBlock | ToolUseBlock | ResultBlock | UnknownBlock
+
+TOOL_USE_TYPES = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
+RESULT_TYPES = frozenset(
+    {
+        "web_search_tool_result",
+        "web_fetch_tool_result",
+        "code_execution_tool_result",
+        "bash_code_execution_tool_result",
+        "text_editor_code_execution_tool_result",
+        "tool_search_tool_result",
+        "container_upload",
+        "mcp_tool_result",
+        "compaction",
+        "fallback",
+    }
+)
+
+
+def parse_block(data: dict[str, Any]) -> Block:
+    kind = data.get("type")
+    if kind == "text":
+        return TextBlock(data)
+    if kind == "thinking":
+        return ThinkingBlock(data)
+    if kind == "redacted_thinking":
+        return RedactedThinkingBlock(data)
+    if kind in TOOL_USE_TYPES:
+        return ToolUseBlock(data, kind)
+    if kind in RESULT_TYPES:
+        return ResultBlock(data, kind)
+    return UnknownBlock(data, str(kind))
+
+
+# --- deltas -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+    type: Literal["text_delta"] = "text_delta"
+
+
+@dataclass(frozen=True, slots=True)
+class InputJsonDelta:
+    partial_json: str
+    """A piece of the tool input's JSON text; may be ``""``; never valid JSON on its own."""
+    type: Literal["input_json_delta"] = "input_json_delta"
+
+
+@dataclass(frozen=True, slots=True)
+class ThinkingDelta:
+    thinking: str
+    type: Literal["thinking_delta"] = "thinking_delta"
+
+
+@dataclass(frozen=True, slots=True)
+class SignatureDelta:
+    signature: str
+    """Replaces (never appends to) the thinking block's signature."""
+    type: Literal["signature_delta"] = "signature_delta"
+
+
+@dataclass(frozen=True, slots=True)
+class CitationsDelta:
+    citation: dict[str, Any]
+    type: Literal["citations_delta"] = "citations_delta"
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownDelta:
+    data: dict[str, Any]
+    type: str = ""
+
+
+Delta = TextDelta | InputJsonDelta | ThinkingDelta | SignatureDelta | CitationsDelta | UnknownDelta
+
+
+def parse_delta(data: dict[str, Any]) -> Delta:
+    kind = data.get("type")
+    try:
+        if kind == "text_delta":
+            return TextDelta(_str(data, "text"))
+        if kind == "input_json_delta":
+            return InputJsonDelta(_str(data, "partial_json"))
+        if kind == "thinking_delta":
+            return ThinkingDelta(_str(data, "thinking"))
+        if kind == "signature_delta":
+            return SignatureDelta(_str(data, "signature"))
+        if kind == "citations_delta" and isinstance(data.get("citation"), dict):
+            return CitationsDelta(data["citation"])
+    except _FieldError:
+        pass
+    return UnknownDelta(data, str(kind))
+
+
+# --- events -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageStart:
+    message: dict[str, Any]
+    """The Message with ``content: []``; its ``usage`` is the starting usage."""
+    sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
+    type: Literal["message_start"] = "message_start"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContentBlockStart:
+    index: int
+    content_block: Block
+    sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
+    type: Literal["content_block_start"] = "content_block_start"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContentBlockDelta:
+    index: int
+    delta: Delta
+    sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
+    type: Literal["content_block_delta"] = "content_block_delta"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContentBlockStop:
+    index: int
+    sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
+    type: Literal["content_block_stop"] = "content_block_stop"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageDelta:
+    delta: dict[str, Any]
+    """``stop_reason``, ``stop_sequence`` and whatever else the API adds (``stop_details``...)."""
+    usage: dict[str, Any] | None
+    """CUMULATIVE usage so far: it overwrites, never adds."""
+    sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
+    type: Literal["message_delta"] = "message_delta"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MessageStop:
+    sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
+    type: Literal["message_stop"] = "message_stop"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PingEvent:
+    sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
+    type: Literal["ping"] = "ping"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ErrorEvent:
+    """An error after HTTP 200, e.g. ``overloaded_error``: the stream ends here."""
+
+    error_type: str
+    message: str
+    request_id: str | None = None
+    sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
+    type: Literal["error"] = "error"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnknownEvent:
+    """An event name this version does not know (the API may add some): kept and shown."""
+
+    name: str
+    data: Any
+    sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
+    type: Literal["unknown"] = "unknown"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MalformedEvent:
+    """Bytes that do not make a valid event: what was wrong, and where."""
+
+    name: str
+    problem: str
+    sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
+    type: Literal["malformed"] = "malformed"
+
+
+Event = (
+    MessageStart
+    | ContentBlockStart
+    | ContentBlockDelta
+    | ContentBlockStop
+    | MessageDelta
+    | MessageStop
+    | PingEvent
+    | ErrorEvent
+    | UnknownEvent
+    | MalformedEvent
+)
+
+
+class _FieldError(ValueError):
+    pass
+
+
+def _str(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str):
+        raise _FieldError(f"field {key!r} should be a string, got {_kind(value)}")
+    return value
+
+
+def _int(data: dict[str, Any], key: str) -> int:
+    value = data.get(key)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise _FieldError(f"field {key!r} should be an integer, got {_kind(value)}")
+    return value
+
+
+def _dict(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key)
+    if not isinstance(value, dict):
+        raise _FieldError(f"field {key!r} should be an object, got {_kind(value)}")
+    return value
+
+
+def _kind(value: object) -> str:
+    return "nothing" if value is None else type(value).__name__
+
+
+def parse_event(sse: ServerSentEvent) -> Event:
+    """Type one decoded SSE event. Never raises: bad input becomes ``MalformedEvent``."""
+    name = sse.event
+    if sse.problem:
+        return MalformedEvent(name=name, problem=sse.problem, sse=sse)
+    if name == "ping" and not sse.data.strip():
+        return PingEvent(sse=sse)
+    try:
+        data = jiter.from_json(sse.data.encode())
+    except ValueError as exc:
+        snippet = sse.data[:60] + ("…" if len(sse.data) > 60 else "")
+        return MalformedEvent(name=name, problem=f"data is not JSON ({exc}): {snippet!r}", sse=sse)
+    if not isinstance(data, dict):
+        return MalformedEvent(name=name, problem=f"data should be a JSON object, got {_kind(data)}", sse=sse)
+    # A stream without `event:` lines still names each event in the JSON "type".
+    name = name or str(data.get("type", ""))
+    try:
+        return _typed(name, data, sse)
+    except _FieldError as exc:
+        return MalformedEvent(name=name, problem=f"{name}: {exc}", sse=sse)
+
+
+def _typed(name: str, data: dict[str, Any], sse: ServerSentEvent) -> Event:
+    if name == "content_block_delta":
+        return ContentBlockDelta(index=_int(data, "index"), delta=parse_delta(_dict(data, "delta")), sse=sse)
+    if name == "content_block_start":
+        block = parse_block(_dict(data, "content_block"))
+        return ContentBlockStart(index=_int(data, "index"), content_block=block, sse=sse)
+    if name == "content_block_stop":
+        return ContentBlockStop(index=_int(data, "index"), sse=sse)
+    if name == "message_start":
+        return MessageStart(message=_dict(data, "message"), sse=sse)
+    if name == "message_delta":
+        usage = data.get("usage")
+        return MessageDelta(
+            delta=_dict(data, "delta"), usage=usage if isinstance(usage, dict) else None, sse=sse
+        )
+    if name == "message_stop":
+        return MessageStop(sse=sse)
+    if name == "ping":
+        return PingEvent(sse=sse)
+    if name == "error":
+        error = data["error"] if isinstance(data.get("error"), dict) else data
+        request_id = data.get("request_id")
+        return ErrorEvent(
+            error_type=str(error.get("type", "error")),
+            message=str(error.get("message", "")),
+            request_id=request_id if isinstance(request_id, str) else None,
+            sse=sse,
+        )
+    return UnknownEvent(name=name, data=data, sse=sse)

@@ -1,0 +1,155 @@
+"""The ``claude-stream-nb`` command.
+
+Exit status: 0 the stream completed; 1 it ended in an ``error`` event, was cut short or
+stopped; 2 the input was bad (not SSE, bad JSON, broken protocol) or the command line was;
+everything decoded before a problem is still shown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from typing import TextIO
+
+from ._fixtures import bundled_fixtures, load_fixture
+from ._replay import Pacer, replay_chunks
+from ._snapshot import Snapshot
+from ._stream import Sink, consume
+from ._terminal import EventLog, TerminalRenderer
+
+PROG = "claude-stream-nb"
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for: one line, exit status 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.run(args)
+        return code
+    except UsageError as exc:
+        _err(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        _quiet_stdout()
+        return 1
+    except Exception as exc:  # never a bare traceback; CLAUDE_STREAM_NB_DEBUG=1 shows it
+        if os.environ.get("CLAUDE_STREAM_NB_DEBUG"):
+            raise
+        _err(f"internal error: {type(exc).__name__}: {exc} (set CLAUDE_STREAM_NB_DEBUG=1 for details)")
+        return 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="See the Claude streaming protocol as it arrives."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    replay = sub.add_parser(
+        "replay",
+        help="play a recorded stream (bundled name, file, or - for stdin)",
+        description="Play a recorded stream in the terminal with its original timing.",
+    )
+    replay.add_argument("source", help="a bundled fixture name (see `list`), a file, or - to read stdin live")
+    replay.add_argument("--speed", type=_speed, default=1.0, help="playback speed factor, e.g. 0.25, 2, 10")
+    replay.add_argument("--instant", action="store_true", help="no delays")
+    mode = replay.add_mutually_exclusive_group()
+    mode.add_argument("--json", action="store_true", help="print the final message as JSON (no delays)")
+    mode.add_argument("--events", action="store_true", help="print the raw event log with times")
+    replay.add_argument(
+        "--color", action=argparse.BooleanOptionalAction, default=None, help="force colour on/off"
+    )
+    replay.set_defaults(run=_replay)
+
+    listing = sub.add_parser("list", help="list the bundled fixtures")
+    listing.set_defaults(run=_list)
+    return parser
+
+
+def _speed(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"speed must be positive, got {text}")
+    return value
+
+
+def _list(args: argparse.Namespace) -> int:
+    fixtures = bundled_fixtures()
+    width = max((len(name) for name, _ in fixtures), default=0)
+    for name, description in fixtures:
+        print(f"{name:<{width}}  {description}")
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    out: TextIO = sys.stdout
+    sinks: list[Sink]
+    if args.json:
+        sinks = []
+    elif args.events:
+        sinks = [EventLog(out, color=args.color)]
+    else:
+        sinks = [TerminalRenderer(out, color=args.color)]
+    chunks = _stdin_chunks() if args.source == "-" else _file_chunks(args)
+    snap = consume(chunks, sinks)
+    if args.json:
+        json.dump(snap.to_message(), out, indent=2, ensure_ascii=False)
+        out.write("\n")
+    return _report(snap)
+
+
+def _file_chunks(args: argparse.Namespace) -> Iterator[tuple[bytes, float | None]]:
+    try:
+        fixture = load_fixture(args.source)
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc) if exc.filename is None else f"no such file: {exc.filename}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{args.source} is a directory, not a fixture file") from None
+    except PermissionError:
+        raise UsageError(f"cannot read {args.source}: permission denied") from None
+    pacer = Pacer(args.speed, instant=args.instant or args.json)
+    return ((chunk.raw, chunk.time) for chunk in replay_chunks(fixture, pacer))
+
+
+def _stdin_chunks() -> Iterator[tuple[bytes, float | None]]:
+    """Whatever arrives on stdin, as it arrives, stamped with its arrival time."""
+    fd = sys.stdin.fileno()
+    start = time.monotonic()
+    while chunk := os.read(fd, 65536):
+        yield chunk, time.monotonic() - start
+
+
+def _report(snap: Snapshot) -> int:
+    for problem in snap.problems:
+        _err(str(problem))
+    if snap.problems:
+        return 2
+    return 0 if snap.state == "complete" else 1
+
+
+def _err(message: str) -> None:
+    sys.stdout.flush()
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def _quiet_stdout() -> None:
+    # The reader went away (e.g. `| head`): stop writing without a second error at exit.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
