@@ -509,7 +509,209 @@ def main(argv: list[str] | None = None) -> None:
 
 
 LONG_MARKDOWN = r"""
-PLACEHOLDER
+# Streaming Claude responses with Server-Sent Events
+
+When you call the Messages API with `"stream": true`, the answer doesn't come back as one JSON document. It arrives as a *sequence of small events* over a single HTTP response, in a format browsers have understood for well over a decade: **Server-Sent Events** (SSE). This handout walks through what is on the wire, how to parse it, and the mistakes almost everyone makes the first time.
+
+## 1. Why stream at all?
+
+A long answer can take tens of seconds to generate. Without streaming, your user stares at a spinner until the very last token exists. With streaming:
+
+- the first words show up in well under a second (*time to first token*),
+- the user can cancel an answer that is heading the wrong way,
+- a long request keeps bytes flowing, so idle timeouts in proxies and load balancers are less likely to kill it,
+- tool calls can be shown while the model is still writing their arguments.
+
+The total time is about the same. What changes is how soon the user sees *something*, and that is what makes an interface feel fast.
+
+## 2. What is on the wire
+
+An SSE stream is plain UTF-8 text. Each event is a handful of `field: value` lines followed by a blank line:
+
+```text
+event: content_block_delta
+data: {"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hello"}}
+
+```
+
+The rules fit on an index card:
+
+1. Lines end in LF, CR or CRLF, and one stream may mix all three.
+2. A blank line *dispatches* the event collected so far.
+3. A line starting with `:` is a comment. Servers use comments as keep-alives.
+4. `event:` names the event and `data:` carries the payload; several `data:` lines are joined with `\n`.
+5. Exactly one space after the colon is removed, and no more.
+6. An event that is still unterminated when the stream ends is **not** dispatched.
+
+> Event streams are always decoded as UTF-8. There is no way to specify another character encoding.
+>
+> — WHATWG HTML Standard, *Server-sent events*
+
+The Messages API adds one convention on top: every `data:` line is a single JSON object whose `type` field repeats the event name. That makes each event self-describing, even if you log only the JSON.
+
+## 3. The event sequence
+
+Every successful stream has the same shape. A `message_start` opens it, then each content block is framed by a start and a stop, with deltas in between, and the message is closed by `message_delta` and `message_stop`. Blocks are numbered by `index`, starting at 0, in order.
+
+| Event | What it carries | What you do with it |
+|---|---|---|
+| `message_start` | The message shell: `id`, `model`, empty `content`, initial `usage` | Create your snapshot |
+| `content_block_start` | An `index` and an empty block (`text`, `thinking`, `tool_use`, ...) | Append a block |
+| `content_block_delta` | A small piece: `text_delta`, `input_json_delta`, `thinking_delta`, ... | Fold it into block `index` |
+| `content_block_stop` | The `index` | Finish the block; parse tool JSON now |
+| `message_delta` | `stop_reason` and **cumulative** `usage` | Overwrite, never add |
+| `message_stop` | Nothing | The answer is complete |
+| `ping` | Nothing | Ignore it, but don't crash on it |
+| `error` | `error.type` and `error.message` | Stop, keep the partial answer, report |
+
+~~Every event is a `content_block_delta`, so you can just grab `delta.text`.~~ That shortcut breaks the moment you enable tools or extended thinking: tool arguments arrive in `input_json_delta.partial_json`, and reasoning arrives in `thinking_delta.thinking`. Route every delta by its `type`, and keep (and show) anything you don't recognize: the API documentation explicitly reserves the right to add new event types.
+
+## 4. Watching it raw with curl
+
+The fastest way to build intuition is to look at the bytes. The `-N` flag turns off curl's output buffering, so events print as they arrive:
+
+```bash
+curl -N https://api.anthropic.com/v1/messages \
+  -H "content-type: application/json" \
+  -H "anthropic-version: 2023-06-01" \
+  -H "x-api-key: $ANTHROPIC_API_KEY" \
+  -d '{
+    "model": "claude-sonnet-4-6",
+    "max_tokens": 256,
+    "stream": true,
+    "messages": [{"role": "user", "content": "Say hello in three languages."}]
+  }' | tee capture.sse
+```
+
+You'll see `event:` and `data:` lines scroll past, a `ping` or two, and finally `message_stop`. The `tee` keeps a copy in `capture.sse`, which you can replay later without spending a single token. Try it once with a slow connection and watch how the pieces clump together: the network decides the chunk boundaries, not the server.
+
+## 5. A minimal parser in Python
+
+You don't need a library to parse SSE, but you do need to respect the rules above. This version reads raw bytes, splits lines **before** decoding UTF-8 (a multi-byte character can straddle two network chunks), and yields `(event, data)` pairs:
+
+```python
+import json
+
+import httpx
+
+
+def sse_events(byte_chunks):
+    # Yield (event_name, data_text) pairs from an iterable of raw byte chunks.
+    buffer = b""
+    event, data = "message", []
+    for chunk in byte_chunks:
+        buffer += chunk
+        lines = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+        buffer = lines.pop()  # the last piece may be an incomplete line
+        for raw in lines:
+            line = raw.decode("utf-8")
+            if not line:  # a blank line dispatches the event
+                if data:
+                    yield event, "\n".join(data)
+                event, data = "message", []
+            elif line.startswith(":"):
+                continue  # a comment or keep-alive
+            else:
+                name, _, value = line.partition(":")
+                value = value[1:] if value.startswith(" ") else value
+                if name == "event":
+                    event = value
+                elif name == "data":
+                    data.append(value)
+
+
+def stream_text(client: httpx.Client, body: dict) -> str:
+    pieces = []
+    with client.stream("POST", "/v1/messages", json={**body, "stream": True}) as response:
+        response.raise_for_status()
+        for name, payload in sse_events(response.iter_bytes()):
+            event = json.loads(payload)
+            if name == "content_block_delta" and event["delta"]["type"] == "text_delta":
+                pieces.append(event["delta"]["text"])
+                print(event["delta"]["text"], end="", flush=True)
+            elif name == "error":
+                raise RuntimeError(f"{event['error']['type']}: {event['error']['message']}")
+    return "".join(pieces)
+```
+
+One subtle bug is left in on purpose, as an exercise: a `\r` at the very end of one chunk may be the first half of a `\r\n` whose `\n` arrives in the next chunk. As written, that pair counts as *two* line endings, and a spurious blank line dispatches an event too early. How would you fix it without waiting forever for a byte that may never come?
+
+## 6. Tool calls stream as partial JSON
+
+When Claude calls a tool, the arguments arrive as fragments of one JSON document:
+
+```text
+{"city": "Sha
+nghai", "days": 1
+2, "unit": "celsius"}
+```
+
+Each `partial_json` piece is **not** valid JSON on its own, so calling `json.loads` on a single delta fails. Concatenate the pieces into one string and parse it once, at `content_block_stop`. If you want to show the arguments *while* they stream, use a tolerant partial parser, and be careful: the fragment `{"days": 1` looks like a complete number, but the next delta turns it into `12`. A good display marks the value as still growing.
+
+Also worth knowing:
+
+- the first `input_json_delta` is often an empty string `""`;
+- a tool with no arguments may stream nothing but that empty string, which you should read as `{}`;
+- if the response hits `max_tokens` in the middle of a tool call, the JSON is simply cut off and will never parse, so check `stop_reason` before you run the tool;
+- server tools such as `web_search` stream their input the same way, and their results arrive whole, in a single `content_block_start`.
+
+## 7. Extended thinking
+
+With thinking enabled, the first block is usually a `thinking` block. Its text arrives in `thinking_delta` events, and just before its `content_block_stop` comes exactly one `signature_delta`. *Keep that signature.* When you send the conversation back (for example with a tool result), the thinking block must be returned as it was, signature included, or the next request is rejected.
+
+Two variations are easy to miss:
+
+- **Redacted thinking.** A `redacted_thinking` block carries an opaque, encrypted `data` string, delivered whole in `content_block_start`. You can't display it, but you must pass it back unchanged.
+- **Omitted thinking.** With the display set to omitted, a `thinking` block gets no text at all, only its signature. An empty thinking block is not a bug.
+
+## 8. Usage is cumulative
+
+`message_start` reports the input tokens and a tiny placeholder for the output tokens. `message_delta` reports the **totals** so far. So:
+
+- **Right:** replace your usage numbers with the ones in the latest `message_delta`.
+- **Wrong:** add `message_start.usage.output_tokens` to `message_delta.usage.output_tokens`. You'll double-count, and the error grows with every turn you log.
+
+A field that is missing from `message_delta` keeps its value from `message_start`.
+
+## 9. Errors in the middle of a stream
+
+The HTTP status is fixed before the first byte of the body is sent, so a stream that has already returned `200 OK` can't change its mind. Instead, an `error` event arrives in the body:
+
+```text
+event: error
+data: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}
+```
+
+What to do:
+
+1. Keep the text you already received; it is often useful on its own.
+2. Show the error type to the user: `overloaded_error` is temporary, `invalid_request_error` is not.
+3. Retry with exponential backoff and jitter, and consider *continuing* rather than restarting: resend the conversation with the partial answer as the last assistant turn.
+
+The same advice applies when the connection simply drops. A stream that ends without `message_stop` is incomplete, no matter how finished the text looks.
+
+## 10. Proxies, buffering and other ways to lose the stream
+
+SSE only works if every hop forwards bytes as soon as they arrive. Reverse proxies love to buffer responses, which turns a smooth stream into one big burst at the end. Typical fixes:
+
+- **nginx:** `proxy_buffering off;`, or send the `X-Accel-Buffering: no` response header from your app;
+- **compression middleware:** don't gzip `text/event-stream`, or flush the compressor after every event;
+- **your own server:** flush after each event, and never wrap the body in a buffered writer;
+- **notebooks:** update one display handle in place instead of printing thousands of lines.
+
+If the first token takes five seconds locally but half a second with `curl -N` against the API directly, something in between is buffering.
+
+## Recap
+
+1. Read raw bytes, split on any line ending, and decode UTF-8 after splitting.
+2. Dispatch on blank lines; skip comments; keep unknown events.
+3. Route deltas by their `type`, not by guessing.
+4. Accumulate tool JSON as a string and parse it at `content_block_stop`.
+5. Keep thinking signatures and redacted data exactly as received.
+6. Treat `usage` in `message_delta` as a total.
+7. Expect `error` events and dropped connections, and plan for retries.
+
+Streaming is a small protocol with a handful of sharp edges. Once you have *seen* the events scroll by, the edges stop being surprising, which is the whole point of this workshop.
 """
 
 if __name__ == "__main__":
