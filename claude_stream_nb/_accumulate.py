@@ -90,7 +90,8 @@ def accumulate(snap: Snapshot, event: Event) -> Snapshot:
         message.setdefault("content", [])
         return replace(snap, message=message)
     if isinstance(event, MessageDelta):
-        return replace(snap, message=_message_delta(snap.message, event))
+        final = snap.usage_final or event.usage is not None
+        return replace(snap, message=_message_delta(snap.message, event), usage_final=final)
     if isinstance(event, MessageStop):
         return replace(snap, state="complete", ended_at=at) if snap.state == "streaming" else snap
     if isinstance(event, ErrorEvent):

@@ -166,6 +166,8 @@ class Snapshot:
     unknown_events: tuple[Any, ...] = ()
     """Events of types this version does not know, kept as received."""
     events: int = 0
+    usage_final: bool = False
+    """True once a ``message_delta`` brought the cumulative usage (before it, counts are estimates)."""
     end_reason: str | None = None
     """Why a stream that did not complete ended (incomplete or stopped)."""
     first_event_at: float | None = None
@@ -227,8 +229,13 @@ class Snapshot:
 
     @property
     def output_tokens(self) -> int | None:
+        """Output tokens: the API's count once ``message_delta`` gave it, else an estimate
+        (about 4 characters a token) from what has streamed; see :attr:`usage_final`."""
         tokens = self.usage.get("output_tokens")
-        return tokens if isinstance(tokens, int) else None
+        if self.usage_final:
+            return tokens if isinstance(tokens, int) else None
+        streamed = sum(len(b.text) for b in self.blocks)
+        return round(streamed / 4) if streamed else None
 
     @property
     def tokens_per_second(self) -> float | None:

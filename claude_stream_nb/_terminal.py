@@ -130,14 +130,14 @@ class TerminalRenderer:
                 self._line(f"✗ input is not valid JSON{cut}: {_safe(block.json_error)}", "31")
             else:
                 self._line(f"→ input {_safe(_compact(block.input))}{took}", "2")
-        elif block.type == "text" and block.citations:
-            first = self._citations - len(block.citations) + 1
-            for number, citation in enumerate(block.citations, first):
-                where = citation.get("url") or citation.get("document_title") or citation.get("type")
-                title = citation.get("title") or ""
-                self._line(f"  [{number}] {_safe(str(title))} {_safe(str(where))}", "34")
-
     def close(self, snapshot: Snapshot) -> None:
+        citations = [c for block in snapshot.blocks for c in block.citations]
+        if citations:
+            self._line("")
+        for number, citation in enumerate(citations, 1):
+            where = citation.get("url") or citation.get("document_title") or citation.get("type")
+            title = citation.get("title") or ""
+            self._line(f"[{number}] {_safe(str(title))} {_safe(str(where))}", "34")
         self._line(status_line(snapshot), "1")
 
 
@@ -150,15 +150,16 @@ def status_line(snap: Snapshot) -> str:
         parts.append(f"■ error {_safe(snap.error.type)}: {_safe(snap.error.message)}")
     else:
         parts.append(f"■ {snap.state}" + (f": {snap.end_reason}" if snap.end_reason else ""))
-    usage = snap.usage
-    if usage:
-        tokens = f"{usage.get('input_tokens', '?')} in / {usage.get('output_tokens', '?')} out tokens"
+    usage, about = snap.usage, "" if snap.usage_final else "~"
+    if usage or snap.output_tokens:
+        out = f"{about}{snap.output_tokens}" if snap.output_tokens is not None else "?"
+        tokens = f"{usage.get('input_tokens', '?')} in / {out} out tokens"
         cached = usage.get("cache_read_input_tokens")
         parts.append(tokens + (f" ({cached} cached)" if cached else ""))
     if snap.time_to_first_token is not None:
         parts.append(f"first token {snap.time_to_first_token:.2f} s")
     if snap.tokens_per_second is not None:
-        parts.append(f"{snap.tokens_per_second:.1f} tokens/s")
+        parts.append(f"{about}{snap.tokens_per_second:.1f} tokens/s")
     if snap.total_time is not None:
         parts.append(f"{snap.total_time:.2f} s total")
     return " · ".join(parts)

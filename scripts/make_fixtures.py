@@ -18,6 +18,7 @@ Run from the repository root::
     python scripts/make_fixtures.py --out /tmp/x # write somewhere else
 """
 
+# ruff: noqa: E501  (the handout text at the end keeps one paragraph per line, as a model writes it)
 from __future__ import annotations
 
 import argparse
@@ -41,48 +42,41 @@ B62 = string.ascii_letters + string.digits
 SONNET, OPUS = "claude-sonnet-4-6", "claude-opus-4-6"
 THINKING = {"type": "enabled", "budget_tokens": 2000}
 
-WEATHER = {
-    "name": "get_weather",
-    "description": "Current weather and forecast for a city.",
-    "input_schema": {
+
+def tool(name: str, description: str, required: list[str], **properties: Any) -> dict[str, Any]:
+    schema: dict[str, Any] = {
         "type": "object",
-        "properties": {
-            "city": {"type": "string"},
-            "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-            "days": {"type": "integer", "description": "Forecast days (default 1)"},
-            "lat": {"type": "number"},
-            "lon": {"type": "number"},
-            "include": {
-                "type": "object",
-                "properties": {"hourly": {"type": "boolean"}, "alerts": {"type": "boolean"}},
-            },
-        },
-        "required": ["city"],
-    },
-}
-TIME = {
-    "name": "get_time",
-    "description": "Current local time in an IANA time zone.",
-    "input_schema": {"type": "object", "properties": {"timezone": {"type": "string"}}, "required": ["timezone"]},
-}
-LIST_CITIES = {
-    "name": "list_cities",
-    "description": "Cities the weather service knows.",
-    "input_schema": {"type": "object", "properties": {}},
-}
-WRITE_FILE = {
-    "name": "write_file",
-    "description": "Write a text file.",
-    "input_schema": {
-        "type": "object",
-        "properties": {"path": {"type": "string"}, "content": {"type": "string"}},
-        "required": ["path", "content"],
-    },
-}
+        "properties": properties,
+        **({"required": required} if required else {}),
+    }
+    return {"name": name, "description": description, "input_schema": schema}
+
+
+STR, NUM, BOOL = {"type": "string"}, {"type": "number"}, {"type": "boolean"}
+WEATHER = tool(
+    "get_weather",
+    "Current weather and forecast for a city.",
+    ["city"],
+    city=STR,
+    unit={"type": "string", "enum": ["celsius", "fahrenheit"]},
+    days={"type": "integer", "description": "Forecast days (default 1)"},
+    lat=NUM,
+    lon=NUM,
+    include={"type": "object", "properties": {"hourly": BOOL, "alerts": BOOL}},
+)
+TIME = tool("get_time", "Current local time in an IANA time zone.", ["timezone"], timezone=STR)
+LIST_CITIES = tool("list_cities", "Cities the weather service knows.", [])
+WRITE_FILE = tool("write_file", "Write a text file.", ["path", "content"], path=STR, content=STR)
+RENDER_HTML = tool("render_html", "Render HTML.", ["html"], html=STR)
 
 
 def request(prompt: str, model: str = SONNET, max_tokens: int = 1024, **extra: Any) -> dict[str, Any]:
-    return {"model": model, "max_tokens": max_tokens, "messages": [{"role": "user", "content": prompt}], **extra}
+    return {
+        "model": model,
+        "max_tokens": max_tokens,
+        "messages": [{"role": "user", "content": prompt}],
+        **extra,
+    }
 
 
 def jtext(value: Any) -> str:
@@ -109,7 +103,7 @@ class Stream:
         return prefix + "".join(self.rng.choice(B62) for _ in range(n))
 
     def blob(self, nbytes: int) -> str:
-        return base64.b64encode(self.rng.randbytes(nbytes)).decode()
+        return base64.b64encode(b"\x12" + self.rng.randbytes(nbytes - 1)).decode()  # like the API's, "E..."
 
     def emit(self, name: str, data: dict[str, Any] | None = None, dt: float = 0.0) -> None:
         self.t += max(dt, 0.0)
@@ -145,29 +139,54 @@ class Stream:
     def message_start(self) -> None:
         self.t = self.rng.uniform(0.3, 0.8)
         self.first_token_at = self.rng.uniform(max(self.t + 0.06, 0.4), 1.0)
-        usage = {"input_tokens": self.input_tokens, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
-                 "output_tokens": self.rng.randint(1, 5), "service_tier": "standard"}
-        message = {"id": self.ident("msg_01"), "type": "message", "role": "assistant", "model": self.model,
-                   "content": [], "stop_reason": None, "stop_sequence": None, "usage": usage}
+        usage = {
+            "input_tokens": self.input_tokens,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+            "output_tokens": self.rng.randint(1, 5),
+            "service_tier": "standard",
+        }
+        message: dict[str, Any] = {
+            "id": self.ident("msg_01"),
+            "type": "message",
+            "role": "assistant",
+            "model": self.model,
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": usage,
+        }
         self.emit("message_start", {"message": message})
         self.emit("ping", dt=self.gap())
         self.next_ping = self.t + self.rng.uniform(5, 10)
 
     def finish(self, stop_reason: str, output_tokens: int | None = None, **usage: Any) -> None:
         tokens = output_tokens if output_tokens is not None else self.out
-        self.emit("message_delta", {"delta": {"stop_reason": stop_reason, "stop_sequence": None},
-                                    "usage": {**usage, "output_tokens": tokens}}, dt=self.gap(0.01, 0.08))
+        self.emit(
+            "message_delta",
+            {
+                "delta": {"stop_reason": stop_reason, "stop_sequence": None},
+                "usage": {**usage, "output_tokens": tokens},
+            },
+            dt=self.gap(0.01, 0.08),
+        )
         self.next_ping = float("inf")
         self.emit("message_stop", dt=self.gap())
 
     def error(self, message: str = "Overloaded", kind: str = "overloaded_error") -> None:
-        self.emit("error", {"error": {"type": kind, "message": message}, "request_id": self.ident("req_011", 21)},
-                  dt=self.rng.uniform(0.3, 1.5))
+        self.emit(
+            "error",
+            {"error": {"type": kind, "message": message}, "request_id": self.ident("req_011", 21)},
+            dt=self.rng.uniform(0.3, 1.5),
+        )
 
     # -- block level -----------------------------------------------------------------------
     def start(self, block: dict[str, Any], dt: float | None = None) -> int:
-        self.emit("content_block_start", {"index": self.index, "content_block": block},
-                  dt=self.gap() if dt is None else dt)
+        self.emit(
+            "content_block_start",
+            {"index": self.index, "content_block": block},
+            dt=self.gap() if dt is None else dt,
+        )
         self.index += 1
         return self.index - 1
 
@@ -178,9 +197,9 @@ class Stream:
         if self.first_token_at is not None:  # the response's first delta: time to first token
             dt, self.first_token_at = max(dt or 0.0, self.first_token_at - self.t), None
         elif dt is None:
-            dt = tokens / self.tps * self.rng.lognormvariate(0, 0.4)
-            if self.rng.random() < 0.02:  # an occasional hiccup
-                dt += self.rng.uniform(0.2, 0.8)
+            dt = max(tokens, 0.5) / self.tps * self.rng.lognormvariate(0, 0.4)
+            if self.rng.random() < 0.01:  # an occasional hiccup
+                dt += self.rng.uniform(0.15, 0.6)
         self.emit("content_block_delta", {"index": self.index - 1, "delta": delta}, dt=dt)
         self.out += tokens
 
@@ -188,9 +207,9 @@ class Stream:
         for piece in self.chunks(text, words):
             self.delta({"type": kind, field: piece}, tokens=max(1, round(len(piece) / 4)))
 
-    def text(self, text: str, citations: list[dict[str, Any]] = (), dt: float | None = None) -> None:
+    def text(self, text: str, citations: list[dict[str, Any]] | None = None, dt: float | None = None) -> None:
         self.start({"type": "text", "text": ""}, dt=dt)
-        for citation in citations:
+        for citation in citations or []:
             self.delta({"type": "citations_delta", "citation": citation}, tokens=0)
         self.deltas("text_delta", "text", text)
         self.stop()
@@ -201,13 +220,17 @@ class Stream:
         self.deltas("thinking_delta", "thinking", text)
         self.out += hidden_tokens
         pause = hidden_tokens / self.tps + self.rng.uniform(0.05, 0.3)
-        self.delta({"type": "signature_delta", "signature": self.blob(self.rng.randint(230, 370))}, 0, dt=pause)
+        self.delta(
+            {"type": "signature_delta", "signature": self.blob(self.rng.randint(230, 370))}, 0, dt=pause
+        )
         self.stop()
 
     def redacted_thinking(self, hidden_tokens: int) -> None:
         self.out += hidden_tokens
-        self.start({"type": "redacted_thinking", "data": self.blob(self.rng.randint(600, 900))},
-                   dt=hidden_tokens / self.tps)
+        self.start(
+            {"type": "redacted_thinking", "data": self.blob(self.rng.randint(600, 900))},
+            dt=hidden_tokens / self.tps,
+        )
         self.stop()
 
     def tool_use(self, name: str, json_text: str, server: bool = False) -> str:
@@ -226,24 +249,32 @@ class Stream:
         self.start(block, dt=dt)
         self.stop()
 
-    def save(self, out: Path, name: str, description: str, req: dict[str, Any], trailing: Recorded | None = None):
+    def save(
+        self, out: Path, name: str, description: str, req: dict[str, Any], trailing: Recorded | None = None
+    ) -> None:
         data = dumps(self.events, trailing=trailing, description=description, request=req)
         (out / f"{name}.sse").write_bytes(data)
-        return data
 
 
 # -- the fixtures --------------------------------------------------------------------------------
 
+
 def plain_text(out: Path) -> None:
     s = Stream("plain_text", input_tokens=21)
     s.message_start()
-    s.text("Server-Sent Events (SSE) is a simple HTTP format for pushing a stream of text events from a "
-           "server to a client over one long-lived response. Each event is a few `field: value` lines "
-           "followed by a blank line. The Claude API uses it to send an answer piece by piece as it is "
-           "generated, so you can show the first words almost immediately.")
+    s.text(
+        "Server-Sent Events (SSE) is a simple HTTP format for pushing a stream of text events from a "
+        "server to a client over one long-lived response. Each event is a few `field: value` lines "
+        "followed by a blank line. The Claude API uses it to send an answer piece by piece as it is "
+        "generated, so you can show the first words almost immediately."
+    )
     s.finish("end_turn")
-    s.save(out, "plain_text", "A short plain-text answer (one text block, end_turn)",
-           request("What are Server-Sent Events, in a few sentences?"))
+    s.save(
+        out,
+        "plain_text",
+        "A short plain-text answer (one text block, end_turn)",
+        request("What are Server-Sent Events, in a few sentences?"),
+    )
 
 
 def long_markdown(out: Path) -> None:
@@ -251,38 +282,61 @@ def long_markdown(out: Path) -> None:
     s.message_start()
     s.text(LONG_MARKDOWN.strip())
     s.finish("end_turn")
-    s.save(out, "long_markdown", f"A long markdown answer about SSE (~{s.out:,} output tokens, ~{s.t:.0f} s at 1x)",
-           request("Write a thorough workshop handout on how the Claude Messages API streams responses over "
-                   "Server-Sent Events, with examples and common pitfalls.", model=OPUS, max_tokens=8192))
+    s.save(
+        out,
+        "long_markdown",
+        f"A long markdown answer about SSE (~{s.out:,} output tokens, ~{s.t:.0f} s at 1x)",
+        request(
+            "Write a thorough workshop handout on how the Claude Messages API streams responses over "
+            "Server-Sent Events, with examples and common pitfalls.",
+            model=OPUS,
+            max_tokens=8192,
+        ),
+    )
 
 
 def thinking_tool_use(out: Path) -> None:
     s = Stream("thinking_tool_use", input_tokens=612)
     s.message_start()
-    s.thinking("The user wants the current weather in Paris. I don't know live conditions, but the get_weather "
-               "tool does. It needs a city; the unit is optional. The user is probably in Europe since they ask "
-               "about Paris, so Celsius is the sensible default. I'll call get_weather with city Paris and unit "
-               "celsius, then summarize the result.")
+    s.thinking(
+        "The user wants the current weather in Paris. I don't know live conditions, but the get_weather "
+        "tool does. It needs a city; the unit is optional, and Celsius is what people in Paris use, so "
+        "that's the sensible default. I'll call get_weather with city Paris and unit "
+        "celsius, then summarize the result."
+    )
     s.text("Let me check the current weather in Paris for you.")
     s.tool_use("get_weather", jtext({"city": "Paris", "unit": "celsius"}))
     s.finish("tool_use")
-    s.save(out, "thinking_tool_use", "Extended thinking, a sentence of text, then a get_weather tool call (tool_use)",
-           request("What's the weather like in Paris right now?", max_tokens=4096, thinking=THINKING,
-                   tools=[WEATHER]))
+    s.save(
+        out,
+        "thinking_tool_use",
+        "Extended thinking, a sentence of text, then a get_weather tool call (tool_use)",
+        request(
+            "What's the weather like in Paris right now?", max_tokens=4096, thinking=THINKING, tools=[WEATHER]
+        ),
+    )
 
 
 def thinking_text(out: Path) -> None:
     s = Stream("thinking_text", model=OPUS, input_tokens=47)
     s.message_start()
-    s.thinking("Is 1001 prime? It's odd, and its digit sum is 2, so not divisible by 3. Try 7: 7 × 143 = 1001. "
-               "So it's composite. And 143 = 11 × 13. So 1001 = 7 × 11 × 13. A nice way to explain it: "
-               "1001 = 1000 + 1 = 10³ + 1, which factors as (10 + 1)(10² − 10 + 1) = 11 × 91, and 91 = 7 × 13.")
-    s.text("No, 1,001 is not prime. It factors as **7 × 11 × 13**.\n\nA quick way to see it: 1,001 = 10³ + 1, and "
-           "a sum of cubes factors as (10 + 1)(10² − 10 + 1) = 11 × 91, with 91 = 7 × 13. That's also why "
-           "multiplying any three-digit number by 1,001 writes it twice: 123 × 1,001 = 123,123.")
+    s.thinking(
+        "Is 1001 prime? It's odd, and its digit sum is 2, so not divisible by 3. Try 7: 7 × 143 = 1001. "
+        "So it's composite. And 143 = 11 × 13. So 1001 = 7 × 11 × 13. A nice way to explain it: "
+        "1001 = 1000 + 1 = 10³ + 1, which factors as (10 + 1)(10² − 10 + 1) = 11 × 91, and 91 = 7 × 13."
+    )
+    s.text(
+        "No, 1,001 is not prime. It factors as **7 × 11 × 13**.\n\nA quick way to see it: 1,001 = 10³ + 1, and "
+        "a sum of cubes factors as (10 + 1)(10² − 10 + 1) = 11 × 91, with 91 = 7 × 13. That's also why "
+        "multiplying any three-digit number by 1,001 writes it twice: 123 × 1,001 = 123,123."
+    )
     s.finish("end_turn")
-    s.save(out, "thinking_text", "Extended thinking (thinking_delta + signature_delta), then a text answer",
-           request("Is 1,001 a prime number?", model=OPUS, max_tokens=4096, thinking=THINKING))
+    s.save(
+        out,
+        "thinking_text",
+        "Extended thinking (thinking_delta + signature_delta), then a text answer",
+        request("Is 1,001 a prime number?", model=OPUS, max_tokens=4096, thinking=THINKING),
+    )
 
 
 def redacted_thinking(out: Path) -> None:
@@ -290,27 +344,51 @@ def redacted_thinking(out: Path) -> None:
     s.message_start()
     s.redacted_thinking(hidden_tokens=180)
     s.thinking("", hidden_tokens=240)
-    s.text("Here's a summary: the request streams over SSE, each event carries one small piece of the answer, "
-           "and the final `message_delta` reports the stop reason and total usage.")
+    s.text(
+        "Here's a summary: the request streams over SSE, each event carries one small piece of the answer, "
+        "and the final `message_delta` reports the stop reason and total usage."
+    )
     s.finish("end_turn")
-    s.save(out, "redacted_thinking", "A redacted_thinking block (opaque data, no deltas), a thinking block with "
-           "display omitted (signature only, no text), then the answer",
-           request("Summarize how a streamed response is delivered.", model=OPUS, max_tokens=4096,
-                   thinking={**THINKING, "display": "omitted"}))
+    s.save(
+        out,
+        "redacted_thinking",
+        "A redacted_thinking block (opaque data, no deltas), a thinking block with "
+        "display omitted (signature only, no text), then the answer",
+        request(
+            "Summarize how a streamed response is delivered.",
+            model=OPUS,
+            max_tokens=4096,
+            thinking={**THINKING, "display": "omitted"},
+        ),
+    )
 
 
 def tool_use(out: Path) -> None:
     s = Stream("tool_use", input_tokens=689)
     s.message_start()
     s.text("I'll get the three-day forecast for Shanghai, with hourly detail.")
-    args = {"city": "Shanghai", "unit": "celsius", "days": 3, "lat": 31.23, "lon": 121.47,
-            "include": {"hourly": True, "alerts": False}}
-    s.tool_use("get_weather", jtext(args).replace("31.23", "31" + CUT + ".23").replace("121.47", "12" + CUT + "1.47"))
+    args = {
+        "city": "Shanghai",
+        "unit": "celsius",
+        "days": 3,
+        "lat": 31.23,
+        "lon": 121.47,
+        "include": {"hourly": True, "alerts": False},
+    }
+    s.tool_use(
+        "get_weather", jtext(args).replace("31.23", "31" + CUT + ".23").replace("121.47", "12" + CUT + "1.47")
+    )
     s.finish("tool_use")
-    s.save(out, "tool_use", "Text, then one get_weather call whose nested JSON input streams in pieces "
-           "(numbers cut across deltas)",
-           request("What's the weather going to be in Shanghai over the next three days? Hourly, please.",
-                   tools=[WEATHER]))
+    s.save(
+        out,
+        "tool_use",
+        "Text, then one get_weather call whose nested JSON input streams in pieces "
+        "(numbers cut across deltas)",
+        request(
+            "What's the weather going to be in Shanghai over the next three days? Hourly, please.",
+            tools=[WEATHER],
+        ),
+    )
 
 
 def parallel_tools(out: Path) -> None:
@@ -323,33 +401,57 @@ def parallel_tools(out: Path) -> None:
     s.tool_use("get_time", jtext({"timezone": "Europe/Paris"}))
     s.tool_use("list_cities", "")
     s.finish("tool_use")
-    s.save(out, "parallel_tools", "Several tool calls in one turn (text between them; list_cities has an empty "
-           "input streamed as \"\")",
-           request("Compare the weather in Shanghai and Paris, tell me the time in Paris, and which cities "
-                   "you support.", tools=[WEATHER, TIME, LIST_CITIES]))
+    s.save(
+        out,
+        "parallel_tools",
+        'Several tool calls in one turn (text between them; list_cities has an empty input streamed as "")',
+        request(
+            "Compare the weather in Shanghai and Paris, tell me the time in Paris, and which cities "
+            "you support.",
+            tools=[WEATHER, TIME, LIST_CITIES],
+        ),
+    )
 
 
 SOURCES = [
-    ("https://html.spec.whatwg.org/multipage/server-sent-events.html", "HTML Standard: 9.2 Server-sent events",
-     "May 12, 2025"),
-    ("https://developer.mozilla.org/en-US/docs/Web/API/Server-sent_events/Using_server-sent_events",
-     "Using server-sent events - Web APIs | MDN", "March 3, 2025"),
-    ("https://developer.mozilla.org/en-US/docs/Web/API/EventSource", "EventSource - Web APIs | MDN",
-     "January 28, 2025"),
+    (
+        "https://html.spec.whatwg.org/multipage/server-sent-events.html",
+        "HTML Standard: 9.2 Server-sent events",
+        "May 12, 2025",
+    ),
+    (
+        "https://developer.mozilla.org/en-US/docs/Web/API/Server-sent_events/Using_server-sent_events",
+        "Using server-sent events - Web APIs | MDN",
+        "March 3, 2025",
+    ),
+    (
+        "https://developer.mozilla.org/en-US/docs/Web/API/EventSource",
+        "EventSource - Web APIs | MDN",
+        "January 28, 2025",
+    ),
 ]
 QUOTES = [
-    (1, "The event stream is a simple stream of text data which must be encoded using UTF-8. Messages in the "
+    (
+        1,
+        "The event stream is a simple stream of text data which must be encoded using UTF-8. Messages in the "
         "event stream are separated by a pair of newline characters. A colon as the first character of a line "
         "is in essence a comment, and is ignored.",
-     "the stream is UTF-8 text, events are separated by a blank line, and a line starting with a colon is a "
-     "comment that clients ignore"),
-    (0, "a single U+000A LINE FEED (LF) character not preceded by a U+000D CARRIAGE RETURN (CR) character, and "
+        "the stream is UTF-8 text, events are separated by a blank line, and a line starting with a colon is a "
+        "comment that clients ignore",
+    ),
+    (
+        0,
+        "a single U+000A LINE FEED (LF) character not preceded by a U+000D CARRIAGE RETURN (CR) character, and "
         "a single U+000D CARRIAGE RETURN (CR) character not followed by a U+000A LINE FEED (LF) character being "
         "the ways in which a line can end.",
-     "a line may end in CRLF, a lone LF or a lone CR, and a parser has to accept all three"),
-    (2, "Unlike WebSockets, server-sent events are unidirectional; that is, data messages are delivered in one "
+        "a line may end in CRLF, a lone LF or a lone CR, and a parser has to accept all three",
+    ),
+    (
+        2,
+        "Unlike WebSockets, server-sent events are unidirectional; that is, data messages are delivered in one "
         "direction, from the server to the client (such as a user's web browser).",
-     "the channel is one-way, from server to client, unlike WebSockets"),
+        "the channel is one-way, from server to client, unlike WebSockets",
+    ),
 ]
 
 
@@ -359,68 +461,129 @@ def web_search(out: Path) -> None:
     s.text("Let me search for the current specification.")
     query = "Server-Sent Events event stream format specification"
     tool_id = s.tool_use("web_search", jtext({"query": query}), server=True)
-    results = [{"type": "web_search_result", "url": url, "title": title,
-                "encrypted_content": s.blob(s.rng.randint(420, 600)), "page_age": age}
-               for url, title, age in SOURCES]
-    s.whole({"type": "web_search_tool_result", "tool_use_id": tool_id, "content": results},
-            dt=s.rng.uniform(1.2, 2.5))
-    parts = ["Here's how the format works:\n\n- **Framing:** ", ".\n- **Line endings:** ", ".\n- **Direction:** ",
-             ", which is why the Messages API sends the request as an ordinary POST and streams only the response."]
+    results = [
+        {
+            "type": "web_search_result",
+            "url": url,
+            "title": title,
+            "encrypted_content": s.blob(s.rng.randint(420, 600)),
+            "page_age": age,
+        }
+        for url, title, age in SOURCES
+    ]
+    s.whole(
+        {"type": "web_search_tool_result", "tool_use_id": tool_id, "content": results},
+        dt=s.rng.uniform(1.2, 2.5),
+    )
+    parts = [
+        "Here's how the format works:\n\n- **Framing:** ",
+        ".\n- **Line endings:** ",
+        ".\n- **Direction:** ",
+        ", which is why the Messages API sends the request as an ordinary POST and streams only the response.",
+    ]
     s.text(parts[0], dt=s.rng.uniform(0.3, 0.8))
-    for (source, cited, text), after in zip(QUOTES, parts[1:]):
+    for (source, cited, text), after in zip(QUOTES, parts[1:], strict=True):
         url, title, _ = SOURCES[source]
-        s.text(text, citations=[{"type": "web_search_result_location", "cited_text": cited, "url": url,
-                                 "title": title, "encrypted_index": s.blob(s.rng.randint(90, 140))}])
+        s.text(
+            text,
+            citations=[
+                {
+                    "type": "web_search_result_location",
+                    "cited_text": cited,
+                    "url": url,
+                    "title": title,
+                    "encrypted_index": s.blob(s.rng.randint(90, 140)),
+                }
+            ],
+        )
         s.text(after)
-    s.finish("end_turn", input_tokens=s.input_tokens + 6817, cache_creation_input_tokens=0,
-             cache_read_input_tokens=0, server_tool_use={"web_search_requests": 1})
-    s.save(out, "web_search", "Server-side web search: server_tool_use, a web_search_tool_result block, then "
-           "text blocks with citations_delta",
-           request("How does the Server-Sent Events wire format work? Please cite the spec.",
-                   tools=[{"type": "web_search_20250305", "name": "web_search", "max_uses": 3}]))
+    s.finish(
+        "end_turn",
+        input_tokens=s.input_tokens + 6817,
+        cache_creation_input_tokens=0,
+        cache_read_input_tokens=0,
+        server_tool_use={"web_search_requests": 1},
+    )
+    s.save(
+        out,
+        "web_search",
+        "Server-side web search: server_tool_use, a web_search_tool_result block, then "
+        "text blocks with citations_delta",
+        request(
+            "How does the Server-Sent Events wire format work? Please cite the spec.",
+            tools=[{"type": "web_search_20250305", "name": "web_search", "max_uses": 3}],
+        ),
+    )
 
 
 def max_tokens_in_tool(out: Path) -> None:
     s = Stream("max_tokens_in_tool", input_tokens=702)
     s.message_start()
     s.text("I'll save these notes to notes.md.")
-    notes = ("# Meeting notes\n\n## Attendees\n- Ana, Bo, Chen\n\n## Decisions\n- Ship the streaming viewer on "
-             "Friday\n- Keep every fixture under 200 KB\n- Replay at 1x by default, with a speed control\n\n"
-             "## Action items\n- Ana: write the replay tests\n- Bo: review the partial JSON parser\n"
-             "- Discussed the")
+    notes = (
+        "# Meeting notes\n\n## Attendees\n- Ana, Bo, Chen\n\n## Decisions\n- Ship the streaming viewer on "
+        "Friday\n- Keep every fixture under 200 KB\n- Replay at 1x by default, with a speed control\n\n"
+        "## Action items\n- Ana: write the replay tests\n- Bo: review the partial JSON parser\n"
+        "- Discussed the"
+    )
     s.tool_use("write_file", jtext({"path": "notes.md", "content": notes + "\n"})[:-3])  # cut mid-string
     s.finish("max_tokens", output_tokens=120)
-    s.save(out, "max_tokens_in_tool", "A write_file tool call cut off mid-string by max_tokens (its JSON never "
-           "completes)",
-           request("Save the notes from today's meeting to notes.md: attendees Ana, Bo and Chen; we decided to "
-                   "ship the viewer Friday, keep fixtures under 200 KB and replay at 1x; Ana writes replay tests, "
-                   "Bo reviews the parser, and we discussed the release plan.", max_tokens=120,
-                   tools=[WRITE_FILE]))
+    s.save(
+        out,
+        "max_tokens_in_tool",
+        "A write_file tool call cut off mid-string by max_tokens (its JSON never completes)",
+        request(
+            "Save the notes from today's meeting to notes.md: attendees Ana, Bo and Chen; we decided to "
+            "ship the viewer Friday, keep fixtures under 200 KB and replay at 1x; Ana writes replay tests, "
+            "Bo reviews the parser, and we discussed the release plan.",
+            max_tokens=120,
+            tools=[WRITE_FILE],
+        ),
+    )
 
 
 def error_overloaded(out: Path) -> None:
     s = Stream("error_overloaded", input_tokens=19)
     s.message_start()
     s.start({"type": "text", "text": ""})
-    s.deltas("text_delta", "text", "Backpressure is what happens when a consumer can't keep up with a producer. "
-             "In a streaming system the slow side has to push back somehow: by buffering, by dropping data, or by "
-             "telling the producer to slow down. TCP does the last one for you through its receive window, so ")
+    s.deltas(
+        "text_delta",
+        "text",
+        "Backpressure is what happens when a consumer can't keep up with a producer. "
+        "In a streaming system the slow side has to push back somehow: by buffering, by dropping data, or by "
+        "telling the producer to slow down. TCP does the last one for you through its receive window, so ",
+    )
     s.error()
-    s.save(out, "error_overloaded", "A text answer interrupted by an error event (overloaded_error) after HTTP 200; "
-           "no message_stop", request("Explain backpressure in streaming systems."))
+    s.save(
+        out,
+        "error_overloaded",
+        "A text answer interrupted by an error event (overloaded_error) after HTTP 200; no message_stop",
+        request("Explain backpressure in streaming systems."),
+    )
 
 
 def connection_cut(out: Path) -> None:
     s = Stream("connection_cut", input_tokens=23)
     s.message_start()
     s.start({"type": "text", "text": ""})
-    s.deltas("text_delta", "text", "A stream can end without an error event: a proxy times out, a laptop sleeps, "
-             "a mobile network switches towers. The client just sees the connection close. If the last event "
-             "wasn't message_stop, the answer is incomplete, however finished")
-    cut = b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_de'
-    s.save(out, "connection_cut", "A text answer whose connection drops mid-event: no message_stop, last event "
-           "cut in the middle of its bytes", request("What happens when a streaming connection drops?"),
-           trailing=Recorded(cut, round(s.t + s.rng.uniform(0.02, 0.1), 3)))
+    s.deltas(
+        "text_delta",
+        "text",
+        "A stream can end without an error event: a proxy times out, a laptop sleeps, "
+        "a mobile network switches towers. The client just sees the connection close. If the last event "
+        "wasn't message_stop, the answer is incomplete, however finished",
+    )
+    cut = (
+        b'event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_de'
+    )
+    s.save(
+        out,
+        "connection_cut",
+        "A text answer whose connection drops mid-event: no message_stop, last event "
+        "cut in the middle of its bytes",
+        request("What happens when a streaming connection drops?"),
+        trailing=Recorded(cut, round(s.t + s.rng.uniform(0.02, 0.1), 3)),
+    )
 
 
 def refusal(out: Path) -> None:
@@ -428,13 +591,17 @@ def refusal(out: Path) -> None:
     s.message_start()
     s.text("I can't help with that request.")
     s.finish("refusal")
-    s.save(out, "refusal", "A short text, then stop_reason refusal",
-           request("(prompt omitted: a request the safety classifiers stop)"))
+    s.save(
+        out,
+        "refusal",
+        "A short text, then stop_reason refusal",
+        request("(prompt omitted: a request the safety classifiers stop)"),
+    )
 
 
-FAMILY = "\U0001F469\u200d\U0001F469\u200d\U0001F467\u200d\U0001F466"
-PRIDE = "\U0001F3F3\ufe0f\u200d\U0001F308"
-THUMBS = "\U0001F44D\U0001F3FD"
+FAMILY = "\U0001f469\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
+PRIDE = "\U0001f3f3\ufe0f\u200d\U0001f308"
+THUMBS = "\U0001f44d\U0001f3fd"
 UNICODE = (
     f"Unicode survives streaming only if you join the pieces before you render them.\n\n"
     f"- Family: {FAMILY[:3]}{CUT}{FAMILY[3:]} is one grapheme made of seven code points.\n"
@@ -455,25 +622,41 @@ def unicode(out: Path) -> None:
     s.message_start()
     s.text(UNICODE)
     s.finish("end_turn")
-    s.save(out, "unicode", "Emoji ZWJ sequences, CJK, right-to-left, combining marks and math, with grapheme "
-           "clusters split across deltas", request("Show me some tricky Unicode."))
+    s.save(
+        out,
+        "unicode",
+        "Emoji ZWJ sequences, CJK, right-to-left, combining marks and math, with grapheme "
+        "clusters split across deltas",
+        request("Show me some tricky Unicode."),
+    )
 
 
 def xss(out: Path) -> None:
     s = Stream("xss", input_tokens=731)
     s.message_start()
-    s.thinking("The page contains HTML: <script>document.title='pwned-thinking'</script>. I should quote it "
-               "as text and render it with the render_html tool.")
-    s.text("Here is the page content, quoted verbatim:\n\n<script>alert('xss')</script>\n\n"
-           "<img src=x onerror=\"document.title='pwned'\">\n\nSee [click](javascript:alert(1)) for details."
-           "</div></details>\n\n<iframe src=\"javascript:alert(2)\"></iframe>\n\nNone of this should run.")
+    s.thinking(
+        "The page contains HTML: <script>document.title='pwned-thinking'</script>. I should quote it "
+        "as text and render it with the render_html tool."
+    )
+    s.text(
+        "Here is the page content, quoted verbatim:\n\n<script>alert('xss')</script>\n\n"
+        "<img src=x onerror=\"document.title='pwned'\">\n\nSee [click](javascript:alert(1)) for details."
+        '</div></details>\n\n<iframe src="javascript:alert(2)"></iframe>\n\nNone of this should run.'
+    )
     s.tool_use("render_html", jtext({"html": "<img src=x onerror=alert(3)>"}))
     s.error("<b onmouseover=alert(4)>overloaded</b>")
-    s.save(out, "xss", "Untrusted content (script/img/iframe tags, javascript: links, stray closing tags) in text, "
-           "thinking, tool input and an error message: must render inert",
-           request("Summarize this page: <script>alert('xss')</script>", max_tokens=4096, thinking=THINKING,
-                   tools=[{"name": "render_html", "description": "Render HTML.", "input_schema": {
-                       "type": "object", "properties": {"html": {"type": "string"}}, "required": ["html"]}}]))
+    s.save(
+        out,
+        "xss",
+        "Untrusted content (script/img/iframe tags, javascript: links, stray closing tags) in text, "
+        "thinking, tool input and an error message: must render inert",
+        request(
+            "Summarize this page: <script>alert('xss')</script>",
+            max_tokens=4096,
+            thinking=THINKING,
+            tools=[RENDER_HTML],
+        ),
+    )
 
 
 def unknown_events(out: Path) -> None:
@@ -484,23 +667,47 @@ def unknown_events(out: Path) -> None:
     s.delta({"type": "emphasis_delta", "level": 2}, 0)
     s.deltas("text_delta", "text", "show them, and carry on.")
     s.stop()
-    s.emit("content_block_annotation", {"index": 0, "annotation": {"kind": "source", "confidence": 0.92}},
-           dt=s.gap(0.01, 0.05))
+    s.emit(
+        "content_block_annotation",
+        {"index": 0, "annotation": {"kind": "source", "confidence": 0.92}},
+        dt=s.gap(0.01, 0.05),
+    )
     s.whole({"type": "hologram", "frames": [1, 2, 3]}, dt=s.gap(0.05, 0.2))
     s.text("New event and block types can appear at any time.")
     s.finish("end_turn")
-    s.save(out, "unknown_events", "A plain answer with an unknown event, an unknown delta type and an unknown "
-           "block type (forward compatibility)", request("How should clients treat unknown events?"))
+    s.save(
+        out,
+        "unknown_events",
+        "A plain answer with an unknown event, an unknown delta type and an unknown "
+        "block type (forward compatibility)",
+        request("How should clients treat unknown events?"),
+    )
 
 
-FIXTURES = [plain_text, long_markdown, thinking_tool_use, thinking_text, redacted_thinking, tool_use,
-            parallel_tools, web_search, max_tokens_in_tool, error_overloaded, connection_cut, refusal, unicode, xss,
-            unknown_events]
+FIXTURES = [
+    plain_text,
+    long_markdown,
+    thinking_tool_use,
+    thinking_text,
+    redacted_thinking,
+    tool_use,
+    parallel_tools,
+    web_search,
+    max_tokens_in_tool,
+    error_overloaded,
+    connection_cut,
+    refusal,
+    unicode,
+    xss,
+    unknown_events,
+]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=ROOT / "claude_stream_nb" / "fixtures", help="output folder")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "claude_stream_nb" / "fixtures", help="output folder"
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     for build in FIXTURES:
