@@ -229,8 +229,9 @@ class Stream:
         self.out += hidden_tokens
         self.start(
             {"type": "redacted_thinking", "data": self.blob(self.rng.randint(600, 900))},
-            dt=hidden_tokens / self.tps,
+            dt=hidden_tokens / self.tps if self.first_token_at is None else self.first_token_at - self.t,
         )
+        self.first_token_at = None
         self.stop()
 
     def tool_use(self, name: str, json_text: str, server: bool = False) -> str:
@@ -526,7 +527,7 @@ def max_tokens_in_tool(out: Path) -> None:
         "## Action items\n- Ana: write the replay tests\n- Bo: review the partial JSON parser\n"
         "- Discussed the"
     )
-    s.tool_use("write_file", jtext({"path": "notes.md", "content": notes + "\n"})[:-3])  # cut mid-string
+    s.tool_use("write_file", jtext({"path": "notes.md", "content": notes})[:-2])  # cut mid-string
     s.finish("max_tokens", output_tokens=120)
     s.save(
         out,
