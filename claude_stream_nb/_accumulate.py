@@ -1,9 +1,10 @@
 """The fold: ``accumulate(snapshot, event) -> snapshot``, and ``finish`` at end of stream.
 
 Pure: the snapshot given is never changed, a new one is returned. Tolerant: input that breaks
-the protocol (a delta for a block that never started, a malformed event, a stream without
-``usage``) is recorded in ``Snapshot.problems`` and the fold goes on, so everything that did
-arrive is kept. The rules:
+the protocol (a delta for a block that never started, a malformed event, events before
+``message_start``) is recorded in ``Snapshot.problems`` and the fold goes on, so everything
+that did arrive is kept; a stream without ``usage`` is simply a message without usage. The
+rules:
 
 - text and thinking deltas append; a signature delta replaces;
 - a citation appends to its text block's ``citations``;
@@ -15,7 +16,6 @@ arrive is kept. The rules:
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from ._events import (
@@ -38,70 +38,23 @@ from ._events import (
     UnknownEvent,
 )
 from ._partial_json import parse_final
-from ._snapshot import BlockState, ErrorInfo, Problem, Snapshot
+from ._snapshot import BlockState, ErrorInfo, Problem, Snapshot, evolve
 
 __all__ = ["accumulate", "finish"]
 
-_APPENDS = {TextDelta: ("text", "text"), ThinkingDelta: ("thinking", "thinking")}
+Changes = dict[str, Any]
 
 
 def accumulate(snap: Snapshot, event: Event) -> Snapshot:
     """Fold one event into the snapshot; return the new snapshot."""
-    sse = event.sse
-    at = sse.time
-    first = snap.first_event_at if snap.first_event_at is not None else at
-    snap = replace(snap, events=snap.events + 1, first_event_at=first, last_event_at=at)
+    at = event.sse.time
+    changes: Changes = {"events": snap.events + 1, "last_event_at": at}
+    if snap.first_event_at is None:
+        changes["first_event_at"] = at
     if snap.state == "waiting":
-        snap = replace(snap, state="streaming")
-
-    if isinstance(event, ContentBlockDelta):
-        return _delta(snap, event, at)
-    if isinstance(event, (PingEvent,)):
-        return snap
-    if isinstance(event, ContentBlockStart):
-        if not snap.message:
-            snap = _problem(snap, event, "content_block_start before message_start")
-        if event.index != len(snap.blocks):
-            snap = _problem(
-                snap, event, f"content_block_start index {event.index}, expected {len(snap.blocks)}"
-            )
-        data = event.content_block.data
-        block = BlockState(index=event.index, type=event.content_block.type, start=data, started_at=at)
-        if block.is_tool_use:
-            block = replace(block, input=data.get("input", {}))
-        return replace(snap, blocks=(*snap.blocks, block))
-    if isinstance(event, ContentBlockStop):
-        found = _find(snap, event.index)
-        if found is None:
-            return _problem(snap, event, f"content_block_stop for block {event.index}, which never started")
-        i, block = found
-        if block.stopped:
-            return _problem(
-                snap, event, f"content_block_stop for block {event.index}, which had already stopped"
-            )
-        changes: dict[str, Any] = {"stopped": True, "stopped_at": at}
-        if block.is_tool_use and block.text:
-            changes["input"], changes["json_error"] = parse_final(str(block.text))
-        return _set_block(snap, i, replace(block, **changes))
-    if isinstance(event, MessageStart):
-        if snap.message:
-            snap = _problem(snap, event, "a second message_start")
-        message = dict(event.message)
-        message.setdefault("content", [])
-        return replace(snap, message=message)
-    if isinstance(event, MessageDelta):
-        final = snap.usage_final or event.usage is not None
-        return replace(snap, message=_message_delta(snap.message, event), usage_final=final)
-    if isinstance(event, MessageStop):
-        return replace(snap, state="complete", ended_at=at) if snap.state == "streaming" else snap
-    if isinstance(event, ErrorEvent):
-        error = ErrorInfo(event.error_type, event.message, event.request_id, sse.number)
-        return replace(snap, state="errored", error=error, ended_at=at)
-    if isinstance(event, UnknownEvent):
-        return replace(snap, unknown_events=(*snap.unknown_events, event))
-    if isinstance(event, MalformedEvent):
-        return _problem(snap, event, event.problem)
-    raise TypeError(f"not an event: {event!r}")  # pragma: no cover - exhaustive above
+        changes["state"] = "streaming"
+    _HANDLERS[type(event)](snap, event, changes)
+    return evolve(snap, **changes)
 
 
 def finish(
@@ -113,45 +66,94 @@ def finish(
         return snap
     ended = at if at is not None else snap.last_event_at
     if stopped:
-        return replace(snap, state="stopped", end_reason=reason or "stopped by the user", ended_at=ended)
+        return evolve(snap, state="stopped", end_reason=reason or "stopped by the user", ended_at=ended)
     if reason is None:
         reason = "no events" if snap.events == 0 else "the stream ended without message_stop"
-    return replace(snap, state="incomplete", end_reason=reason, ended_at=ended)
+    return evolve(snap, state="incomplete", end_reason=reason, ended_at=ended)
 
 
-def _delta(snap: Snapshot, event: ContentBlockDelta, at: float | None) -> Snapshot:
-    found = _find(snap, event.index)
+# --- one handler per event type: each records its changes ------------------------------------
+
+
+def _delta(snap: Snapshot, event: ContentBlockDelta, changes: Changes) -> None:
     delta = event.delta
+    found = _find(snap, event.index)
     if found is None:
-        return _problem(snap, event, f"{delta.type} for block {event.index}, which never started")
+        _problem(snap, changes, event, f"{delta.type} for block {event.index}, which never started")
+        return
     i, block = found
     if block.stopped:
-        snap = _problem(snap, event, f"{delta.type} for block {event.index} after its content_block_stop")
-    target = _APPENDS.get(type(delta))
-    if target is not None:
-        kind, attr = target
-        if block.type != kind:
-            return _problem(snap, event, f"{delta.type} for a {block.type} block (index {event.index})")
-        block = replace(block, text=block.text.plus(getattr(delta, attr)), deltas=block.deltas + 1)
+        _problem(snap, changes, event, f"{delta.type} for block {event.index} after its content_block_stop")
+    if isinstance(delta, (TextDelta, ThinkingDelta, InputJsonDelta)):
+        piece = _append_target(block, delta)
+        if piece is None:
+            _problem(snap, changes, event, f"{delta.type} for a {block.type} block (index {event.index})")
+            return
+        block = evolve(block, text=block.text.plus(piece), deltas=block.deltas + 1)
         if snap.first_token_at is None:
-            snap = replace(snap, first_token_at=at)
-    elif isinstance(delta, InputJsonDelta):
-        if not block.is_tool_use:
-            return _problem(snap, event, f"input_json_delta for a {block.type} block (index {event.index})")
-        block = replace(block, text=block.text.plus(delta.partial_json), deltas=block.deltas + 1)
-        if snap.first_token_at is None:
-            snap = replace(snap, first_token_at=at)
+            changes["first_token_at"] = event.sse.time
     elif isinstance(delta, SignatureDelta):
-        block = replace(block, signature=delta.signature, deltas=block.deltas + 1)
+        block = evolve(block, signature=delta.signature, deltas=block.deltas + 1)
     elif isinstance(delta, CitationsDelta):
-        block = replace(block, citations=(*block.citations, delta.citation), deltas=block.deltas + 1)
-    elif isinstance(delta, UnknownDelta):
-        return replace(snap, unknown_events=(*snap.unknown_events, event))
-    return _set_block(snap, i, block)
+        block = evolve(block, citations=(*block.citations, delta.citation), deltas=block.deltas + 1)
+    else:
+        assert isinstance(delta, UnknownDelta)
+        changes["unknown_events"] = (*snap.unknown_events, event)
+        return
+    _set_block(snap, changes, i, block)
 
 
-def _message_delta(message: dict[str, Any], event: MessageDelta) -> dict[str, Any]:
-    message = dict(message)
+def _append_target(block: BlockState, delta: TextDelta | ThinkingDelta | InputJsonDelta) -> str | None:
+    """The text a delta appends, or None when it does not belong to this kind of block."""
+    if isinstance(delta, TextDelta):
+        return delta.text if block.type == "text" else None
+    if isinstance(delta, ThinkingDelta):
+        return delta.thinking if block.type == "thinking" else None
+    return delta.partial_json if block.is_tool_use else None
+
+
+def _start(snap: Snapshot, event: ContentBlockStart, changes: Changes) -> None:
+    if not snap.message:
+        _problem(snap, changes, event, "content_block_start before message_start")
+    if event.index != len(snap.blocks):
+        _problem(
+            snap, changes, event, f"content_block_start index {event.index}, expected {len(snap.blocks)}"
+        )
+    data = event.content_block.data
+    kind = event.content_block.type
+    block = BlockState(index=event.index, type=kind, start=data, started_at=event.sse.time)
+    if block.is_tool_use:
+        block = evolve(block, input=data.get("input", {}))
+    changes["blocks"] = (*snap.blocks, block)
+
+
+def _stop(snap: Snapshot, event: ContentBlockStop, changes: Changes) -> None:
+    found = _find(snap, event.index)
+    if found is None:
+        _problem(snap, changes, event, f"content_block_stop for block {event.index}, which never started")
+        return
+    i, block = found
+    if block.stopped:
+        _problem(
+            snap, changes, event, f"content_block_stop for block {event.index}, which had already stopped"
+        )
+        return
+    done: Changes = {"stopped": True, "stopped_at": event.sse.time}
+    if block.is_tool_use and block.text:
+        done["input"], done["json_error"] = parse_final(str(block.text))
+    _set_block(snap, changes, i, evolve(block, **done))
+
+
+def _message_start(snap: Snapshot, event: MessageStart, changes: Changes) -> None:
+    if snap.message:
+        _problem(snap, changes, event, "a second message_start")
+    message = dict(event.message)
+    message.setdefault("content", [])
+    changes["message"] = message
+
+
+def _message_delta(snap: Snapshot, event: MessageDelta, changes: Changes) -> None:
+    message = dict(snap.message)
     for key, value in event.delta.items():
         if key in ("stop_reason", "stop_sequence", "stop_details") or value is not None:
             message[key] = value
@@ -161,7 +163,46 @@ def _message_delta(message: dict[str, Any], event: MessageDelta) -> dict[str, An
             if value is not None or key == "output_tokens":
                 usage[key] = value
         message["usage"] = usage
-    return message
+        changes["usage_final"] = True
+    changes["message"] = message
+
+
+def _message_stop(snap: Snapshot, event: MessageStop, changes: Changes) -> None:
+    if snap.state in ("waiting", "streaming"):
+        changes["state"] = "complete"
+        changes["ended_at"] = event.sse.time
+
+
+def _error(snap: Snapshot, event: ErrorEvent, changes: Changes) -> None:
+    changes["state"] = "errored"
+    changes["error"] = ErrorInfo(event.error_type, event.message, event.request_id, event.sse.number)
+    changes["ended_at"] = event.sse.time
+
+
+def _unknown(snap: Snapshot, event: UnknownEvent, changes: Changes) -> None:
+    changes["unknown_events"] = (*snap.unknown_events, event)
+
+
+def _malformed(snap: Snapshot, event: MalformedEvent, changes: Changes) -> None:
+    _problem(snap, changes, event, event.problem)
+
+
+def _ping(snap: Snapshot, event: PingEvent, changes: Changes) -> None:
+    pass
+
+
+_HANDLERS: dict[type, Any] = {
+    ContentBlockDelta: _delta,
+    ContentBlockStart: _start,
+    ContentBlockStop: _stop,
+    MessageStart: _message_start,
+    MessageDelta: _message_delta,
+    MessageStop: _message_stop,
+    ErrorEvent: _error,
+    UnknownEvent: _unknown,
+    MalformedEvent: _malformed,
+    PingEvent: _ping,
+}
 
 
 def _find(snap: Snapshot, index: int) -> tuple[int, BlockState] | None:
@@ -174,11 +215,11 @@ def _find(snap: Snapshot, index: int) -> tuple[int, BlockState] | None:
     return None
 
 
-def _set_block(snap: Snapshot, i: int, block: BlockState) -> Snapshot:
-    blocks = snap.blocks
-    return replace(snap, blocks=(*blocks[:i], block, *blocks[i + 1 :]))
+def _set_block(snap: Snapshot, changes: Changes, i: int, block: BlockState) -> None:
+    blocks = changes.get("blocks", snap.blocks)
+    changes["blocks"] = (*blocks[:i], block, *blocks[i + 1 :])
 
 
-def _problem(snap: Snapshot, event: Event, message: str) -> Snapshot:
+def _problem(snap: Snapshot, changes: Changes, event: Event, message: str) -> None:
     problem = Problem(message, event.sse.number, event.sse.offset)
-    return replace(snap, problems=(*snap.problems, problem))
+    changes["problems"] = (*changes.get("problems", snap.problems), problem)

@@ -140,7 +140,8 @@ class FixtureWriter:
             if value is None:
                 continue
             text = value if isinstance(value, str) else json.dumps(_redact(value), ensure_ascii=False)
-            lines.append(f": {key}: {' '.join(text.splitlines())}".encode())
+            text = text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")  # JSON has none
+            lines.append(f": {key}: {text}".encode())
         out.write(b"\n".join(lines) + b"\n\n")
 
     def event(self, raw: bytes, time: float | None) -> None:
@@ -172,7 +173,8 @@ def _split_time(raw: bytes) -> Recorded:
 
 def _parse_header(header: bytes) -> dict[str, Any]:
     meta: dict[str, Any] = {}
-    for line in header.decode("utf-8", "replace").splitlines()[1:]:
+    for raw_line in header.split(b"\n")[1:]:  # not str.splitlines: U+2028 may be in a value
+        line = raw_line.decode("utf-8", "replace").rstrip("\r")
         key, sep, value = line.removeprefix(": ").partition(": ")
         if not sep:
             continue

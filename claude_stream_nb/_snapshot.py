@@ -8,12 +8,26 @@ tool argument in 4,000 deltas is linear work.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from ._partial_json import PartialJSON, parse_partial
 
-__all__ = ["BlockState", "ErrorInfo", "Problem", "Rope", "Snapshot", "State"]
+__all__ = ["BlockState", "ErrorInfo", "Problem", "Rope", "Snapshot", "State", "evolve"]
+
+_T = TypeVar("_T")
+
+
+def evolve(obj: _T, **changes: Any) -> _T:
+    """A copy of a frozen dataclass with ``changes``: ``dataclasses.replace`` without its
+    per-field work (it runs once per event, so it must be cheap: ~0.5 us instead of ~5)."""
+    new = object.__new__(type(obj))
+    state = new.__dict__
+    state.update(obj.__dict__)
+    state.update(changes)
+    return new
+
 
 State = Literal["waiting", "streaming", "complete", "errored", "incomplete", "stopped"]
 
@@ -98,7 +112,7 @@ class ErrorInfo:
     event: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class BlockState:
     """One content block as far as it has arrived."""
 
@@ -153,7 +167,7 @@ class BlockState:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Snapshot:
     """Everything a stream has said so far, and when."""
 
@@ -249,4 +263,4 @@ class Snapshot:
         """The final message, in the shape of the API's non-streaming response."""
         out = dict(self.message)
         out["content"] = [block.to_dict() for block in self.blocks]
-        return out
+        return copy.deepcopy(out)  # the snapshot shares its dicts with earlier ones: never hand them out

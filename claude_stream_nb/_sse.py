@@ -113,8 +113,8 @@ class SSEDecoder:
             return []
         lines = (self._tail + chunk).splitlines(keepends=True)
         self._tail = b"" if lines[-1].endswith((b"\n", b"\r")) else lines.pop()
-        if lines and lines[-1].endswith(b"\r"):
-            self._skip_lf = True
+        if not self._tail and lines and lines[-1].endswith(b"\r"):
+            self._skip_lf = True  # the chunk ended in CR: an LF next would complete a CRLF
         return self._take(lines, time)
 
     def flush(self, time: float | None = None) -> list[ServerSentEvent]:

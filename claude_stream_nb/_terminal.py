@@ -27,6 +27,7 @@ from ._events import (
     UnknownEvent,
 )
 from ._snapshot import BlockState, Snapshot
+from ._summary import metrics, outcome
 
 __all__ = ["EventLog", "TerminalRenderer", "status_line"]
 
@@ -130,6 +131,7 @@ class TerminalRenderer:
                 self._line(f"✗ input is not valid JSON{cut}: {_safe(block.json_error)}", "31")
             else:
                 self._line(f"→ input {_safe(_compact(block.input))}{took}", "2")
+
     def close(self, snapshot: Snapshot) -> None:
         citations = [c for block in snapshot.blocks for c in block.citations]
         if citations:
@@ -143,26 +145,7 @@ class TerminalRenderer:
 
 def status_line(snap: Snapshot) -> str:
     """One line: how it ended, tokens, time to first token, tokens/s, total time."""
-    parts: list[str] = []
-    if snap.state == "complete":
-        parts.append(f"■ {snap.stop_reason or 'complete'}")
-    elif snap.state == "errored" and snap.error:
-        parts.append(f"■ error {_safe(snap.error.type)}: {_safe(snap.error.message)}")
-    else:
-        parts.append(f"■ {snap.state}" + (f": {snap.end_reason}" if snap.end_reason else ""))
-    usage, about = snap.usage, "" if snap.usage_final else "~"
-    if usage or snap.output_tokens:
-        out = f"{about}{snap.output_tokens}" if snap.output_tokens is not None else "?"
-        tokens = f"{usage.get('input_tokens', '?')} in / {out} out tokens"
-        cached = usage.get("cache_read_input_tokens")
-        parts.append(tokens + (f" ({cached} cached)" if cached else ""))
-    if snap.time_to_first_token is not None:
-        parts.append(f"first token {snap.time_to_first_token:.2f} s")
-    if snap.tokens_per_second is not None:
-        parts.append(f"{about}{snap.tokens_per_second:.1f} tokens/s")
-    if snap.total_time is not None:
-        parts.append(f"{snap.total_time:.2f} s total")
-    return " · ".join(parts)
+    return " · ".join(_safe(part) for part in [f"■ {outcome(snap)}", *metrics(snap)])
 
 
 class EventLog:
