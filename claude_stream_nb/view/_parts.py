@@ -1,0 +1,167 @@
+"""The pieces of the live view, each built from ipywidgets' own controls.
+
+Each piece is shown a block (or a run of text blocks) and sets widget values only when they
+change (traitlets sends nothing for an unchanged value). :class:`GrowingHTML` keeps the wire
+cost linear: finished blocks are rendered once into sealed HTML widgets and never sent again;
+only the open tail is re-sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+from typing import Protocol
+
+import ipywidgets as w
+
+from .._snapshot import BlockState, Snapshot
+from ..render import BlockSplitter
+from ..render import _html as h
+
+__all__ = ["GrowingHTML", "Part", "StaticPart", "TextRun", "ThinkingPanel", "ToolCard"]
+
+_SEAL_AT = 2048  # a sealed widget takes finished blocks until its HTML is this long
+
+
+class Part(Protocol):
+    box: w.Widget
+
+    def show(self, blocks: tuple[BlockState, ...], snap: Snapshot, final: bool) -> None: ...
+
+
+class _LineSplitter:
+    """Plain text is finished up to its last newline."""
+
+    def advance(self, text: str) -> int:
+        return text.rfind("\n") + 1
+
+
+class GrowingHTML:
+    """Append-only text as sealed chunks of rendered HTML plus a live tail."""
+
+    def __init__(self, render: Callable[[str], str], markdown: bool = True) -> None:
+        self._render = render
+        self._splitter: BlockSplitter | _LineSplitter = BlockSplitter() if markdown else _LineSplitter()
+        self._done = 0  # source offset already rendered into sealed widgets
+        self._sealing: w.HTML | None = None
+        self.tail = w.HTML()
+        self.box = w.VBox([self.tail])
+
+    def show(self, source: str, final: bool = False) -> None:
+        if final:
+            self._finish(source)
+            return
+        boundary = self._splitter.advance(source)
+        if boundary > self._done:
+            self._seal(self._render(source[self._done : boundary]))
+            self._done = boundary
+        self.tail.value = self._render(source[self._done :]) if source[self._done :] else ""
+
+    def _seal(self, html: str) -> None:
+        if self._sealing is not None and len(self._sealing.value) < _SEAL_AT:
+            self._sealing.value += html
+            return
+        self._sealing = w.HTML(html)
+        self.box.children = (*self.box.children[:-1], self._sealing, self.tail)
+
+    def _finish(self, source: str) -> None:
+        """One full render at the end; the sealed pieces stay unless it differs from them."""
+        rest = source[self._done :]
+        tail = self._render(rest) if rest else ""
+        full = self._render(source)
+        sealed = self.box.children[:-1]
+        if "".join(child.value for child in sealed) + tail != full:  # e.g. a link defined later
+            for child in sealed:
+                child.close()
+            self._sealing = None
+            self.box.children = (self.tail,)
+            tail = full
+        self.tail.value = tail
+
+
+class TextRun:
+    """A run of consecutive text blocks as markdown, with citation markers."""
+
+    def __init__(self, first_citation: int) -> None:
+        self.first_citation = first_citation
+        self.html = GrowingHTML(h.markdown_html)
+        self.box = self.html.box
+        self.box.add_class("csn-text")
+
+    def show(self, blocks: tuple[BlockState, ...], snap: Snapshot, final: bool) -> None:
+        self.html.show(h.text_source(blocks, self.first_citation), final)
+
+
+class ThinkingPanel:
+    """Collapsible thinking: open while it streams, collapsed when the answer starts --
+    unless the user opened or closed it by hand, which is then left alone."""
+
+    def __init__(self) -> None:
+        self.body = GrowingHTML(self._render, markdown=False)
+        self.box = w.Accordion(children=[self.body.box], selected_index=0)
+        self.box.add_class("csn-thinking-panel")
+        self.user_choice: bool | None = None
+        self._auto = False
+        self._collapsed_once = False
+        self.box.observe(self._on_toggle, "selected_index")
+
+    @staticmethod
+    def _render(text: str) -> str:
+        return f'<div class="csn-thinking">{escape(text)}</div>'
+
+    def _on_toggle(self, change: dict[str, object]) -> None:
+        if not self._auto:
+            self.user_choice = change["new"] == 0
+
+    def _set_open(self, is_open: bool) -> None:
+        self._auto = True
+        try:
+            self.box.selected_index = 0 if is_open else None
+        finally:
+            self._auto = False
+
+    @property
+    def is_open(self) -> bool:
+        return bool(self.box.selected_index == 0)
+
+    def show(self, blocks: tuple[BlockState, ...], snap: Snapshot, final: bool) -> None:
+        (block,) = blocks
+        self.box.set_title(0, f"💭 {h.thinking_title(block)}")
+        if block.type == "redacted_thinking" or (block.stopped and not block.text):
+            self.body.tail.value = h.thinking_body_html(block)
+        else:
+            self.body.show(str(block.text), final)
+        answer_started = block is not snap.blocks[-1]
+        if answer_started and not self._collapsed_once and self.user_choice is None:
+            self._collapsed_once = True
+            self._set_open(False)
+
+
+class ToolCard:
+    """A tool call: name, id and state; arguments filling in; room for a result."""
+
+    def __init__(self) -> None:
+        self.head = w.HTML()
+        self.args = w.HTML()
+        self.result = w.HTML()
+        self.box = w.VBox([self.head, self.args, self.result])
+        self.box.add_class("csn-tool")
+        self.status: str | None = None
+        """Set by a runner (the agent loop): running, done, error..."""
+
+    def show(self, blocks: tuple[BlockState, ...], snap: Snapshot, final: bool) -> None:
+        (block,) = blocks
+        self.head.value = h.tool_head_html(block, snap, self.status)
+        self.args.value = h.tool_args_html(block)
+
+
+class StaticPart:
+    """A block that arrives whole (server tool results, unknown block types)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.box = w.HTML()
+
+    def show(self, blocks: tuple[BlockState, ...], snap: Snapshot, final: bool) -> None:
+        (block,) = blocks
+        self.box.value = h.result_html(block) if self.kind == "result" else h.unknown_html(block)
