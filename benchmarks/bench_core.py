@@ -4,7 +4,7 @@
 
 Contenders, each turning SSE bytes into the final message:
 
-- ``ours``: ``StreamFold().feed(...)``, ``close()``, ``to_message()``.
+- ``ours``: ``StreamFold().ifeed(...)`` (what ``consume()`` runs), ``close()``, ``to_message()``.
 - ``SDK stream``: ``client.messages.stream(...)`` + ``get_final_message()`` (what users call).
 - ``SDK raw``: ``client.messages.create(..., stream=True)`` + the SDK's ``accumulate_event``
   (the SDK's cheapest way to a final message: no per-event helper events).
@@ -94,7 +94,8 @@ def network_chunks(body: bytes, seed: int = 1) -> list[bytes]:
 def ours(chunks: list[bytes]) -> dict:
     fold = StreamFold()
     for chunk in chunks:
-        fold.feed(chunk, None)
+        for _ in fold.ifeed(chunk, None):  # the path consume() takes: nothing held onto
+            pass
     return fold.close().to_message()
 
 

@@ -47,6 +47,10 @@ Changes = dict[str, Any]
 
 def accumulate(snap: Snapshot, event: Event) -> Snapshot:
     """Fold one event into the snapshot; return the new snapshot."""
+    if type(event) is ContentBlockDelta:
+        fast = _append_fast(snap, event)
+        if fast is not None:
+            return fast
     at = event.sse.time
     changes: Changes = {"events": snap.events + 1, "last_event_at": at}
     if snap.first_event_at is None:
@@ -57,9 +61,7 @@ def accumulate(snap: Snapshot, event: Event) -> Snapshot:
     return evolve(snap, **changes)
 
 
-def finish(
-    snap: Snapshot, *, stopped: bool = False, reason: str | None = None, at: float | None = None
-) -> Snapshot:
+def finish(snap: Snapshot, *, stopped: bool = False, reason: str | None = None, at: float | None = None) -> Snapshot:
     """End of stream: a stream that did not reach ``message_stop`` (or an error) is
     ``incomplete`` -- or ``stopped`` when the user stopped it. Open blocks stay as they are."""
     if snap.state in ("complete", "errored"):
@@ -70,6 +72,47 @@ def finish(
     if reason is None:
         reason = "no events" if snap.events == 0 else "the stream ended without message_stop"
     return evolve(snap, state="incomplete", end_reason=reason, ended_at=ended)
+
+
+def _append_fast(snap: Snapshot, event: ContentBlockDelta) -> Snapshot | None:
+    """The common case -- text, thinking or tool JSON appended to the open last block -- with
+    one copy of the block and one of the snapshot (it runs for nearly every event)."""
+    blocks = snap.blocks
+    index = event.index
+    if index != len(blocks) - 1 or snap.state != "streaming":
+        return None
+    block = blocks[index]
+    delta = event.delta
+    kind = type(delta)
+    if block.stopped or block.index != index:
+        return None
+    if kind is TextDelta and block.type == "text":
+        piece = delta.text  # type: ignore[union-attr]
+    elif kind is InputJsonDelta and block.is_tool_use:
+        piece = delta.partial_json  # type: ignore[union-attr]
+    elif kind is ThinkingDelta and block.type == "thinking":
+        piece = delta.thinking  # type: ignore[union-attr]
+    else:
+        return None
+    at = event.sse.time
+    # evolve() by hand: this is the hottest line of the fold.
+    grown = _new(BlockState)
+    state = grown.__dict__
+    state.update(block.__dict__)
+    state["text"] = block.text.plus(piece)
+    state["deltas"] = block.deltas + 1
+    after = _new(Snapshot)
+    state = after.__dict__
+    state.update(snap.__dict__)
+    state["blocks"] = (*blocks[:-1], grown)
+    state["events"] = snap.events + 1
+    state["last_event_at"] = at
+    if snap.first_token_at is None and at is not None:
+        state["first_token_at"] = at
+    return after
+
+
+_new = object.__new__
 
 
 # --- one handler per event type: each records its changes ------------------------------------
@@ -116,9 +159,7 @@ def _start(snap: Snapshot, event: ContentBlockStart, changes: Changes) -> None:
     if not snap.message:
         _problem(snap, changes, event, "content_block_start before message_start")
     if event.index != len(snap.blocks):
-        _problem(
-            snap, changes, event, f"content_block_start index {event.index}, expected {len(snap.blocks)}"
-        )
+        _problem(snap, changes, event, f"content_block_start index {event.index}, expected {len(snap.blocks)}")
     data = event.content_block.data
     kind = event.content_block.type
     block = BlockState(index=event.index, type=kind, start=data, started_at=event.sse.time)
@@ -134,9 +175,7 @@ def _stop(snap: Snapshot, event: ContentBlockStop, changes: Changes) -> None:
         return
     i, block = found
     if block.stopped:
-        _problem(
-            snap, changes, event, f"content_block_stop for block {event.index}, which had already stopped"
-        )
+        _problem(snap, changes, event, f"content_block_stop for block {event.index}, which had already stopped")
         return
     done: Changes = {"stopped": True, "stopped_at": event.sse.time}
     if block.is_tool_use and block.text:

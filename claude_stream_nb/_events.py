@@ -13,7 +13,7 @@ API sent, including ones added after this module was written.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import jiter
 
@@ -56,13 +56,13 @@ _NO_SSE = ServerSentEvent(event="", data="")
 @dataclass(frozen=True, slots=True)
 class TextBlock:
     data: dict[str, Any] = field(repr=False)
-    type: Literal["text"] = "text"
+    type: ClassVar[Literal["text"]] = "text"
 
 
 @dataclass(frozen=True, slots=True)
 class ThinkingBlock:
     data: dict[str, Any] = field(repr=False)
-    type: Literal["thinking"] = "thinking"
+    type: ClassVar[Literal["thinking"]] = "thinking"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +70,7 @@ class RedactedThinkingBlock:
     """Encrypted thinking: opaque ``data``, arrives whole, must go back unchanged."""
 
     data: dict[str, Any] = field(repr=False)
-    type: Literal["redacted_thinking"] = "redacted_thinking"
+    type: ClassVar[Literal["redacted_thinking"]] = "redacted_thinking"
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,33 +145,33 @@ def parse_block(data: dict[str, Any]) -> Block:
 @dataclass(frozen=True, slots=True)
 class TextDelta:
     text: str
-    type: Literal["text_delta"] = "text_delta"
+    type: ClassVar[Literal["text_delta"]] = "text_delta"
 
 
 @dataclass(frozen=True, slots=True)
 class InputJsonDelta:
     partial_json: str
     """A piece of the tool input's JSON text; may be ``""``; never valid JSON on its own."""
-    type: Literal["input_json_delta"] = "input_json_delta"
+    type: ClassVar[Literal["input_json_delta"]] = "input_json_delta"
 
 
 @dataclass(frozen=True, slots=True)
 class ThinkingDelta:
     thinking: str
-    type: Literal["thinking_delta"] = "thinking_delta"
+    type: ClassVar[Literal["thinking_delta"]] = "thinking_delta"
 
 
 @dataclass(frozen=True, slots=True)
 class SignatureDelta:
     signature: str
     """Replaces (never appends to) the thinking block's signature."""
-    type: Literal["signature_delta"] = "signature_delta"
+    type: ClassVar[Literal["signature_delta"]] = "signature_delta"
 
 
 @dataclass(frozen=True, slots=True)
 class CitationsDelta:
     citation: dict[str, Any]
-    type: Literal["citations_delta"] = "citations_delta"
+    type: ClassVar[Literal["citations_delta"]] = "citations_delta"
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,7 +209,7 @@ class MessageStart:
     message: dict[str, Any]
     """The Message with ``content: []``; its ``usage`` is the starting usage."""
     sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
-    type: Literal["message_start"] = "message_start"
+    type: ClassVar[Literal["message_start"]] = "message_start"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -217,7 +217,7 @@ class ContentBlockStart:
     index: int
     content_block: Block
     sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
-    type: Literal["content_block_start"] = "content_block_start"
+    type: ClassVar[Literal["content_block_start"]] = "content_block_start"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -225,14 +225,14 @@ class ContentBlockDelta:
     index: int
     delta: Delta
     sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
-    type: Literal["content_block_delta"] = "content_block_delta"
+    type: ClassVar[Literal["content_block_delta"]] = "content_block_delta"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ContentBlockStop:
     index: int
     sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
-    type: Literal["content_block_stop"] = "content_block_stop"
+    type: ClassVar[Literal["content_block_stop"]] = "content_block_stop"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -242,19 +242,19 @@ class MessageDelta:
     usage: dict[str, Any] | None
     """CUMULATIVE usage so far: it overwrites, never adds."""
     sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
-    type: Literal["message_delta"] = "message_delta"
+    type: ClassVar[Literal["message_delta"]] = "message_delta"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageStop:
     sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
-    type: Literal["message_stop"] = "message_stop"
+    type: ClassVar[Literal["message_stop"]] = "message_stop"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PingEvent:
     sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
-    type: Literal["ping"] = "ping"
+    type: ClassVar[Literal["ping"]] = "ping"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -265,7 +265,7 @@ class ErrorEvent:
     message: str
     request_id: str | None = None
     sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
-    type: Literal["error"] = "error"
+    type: ClassVar[Literal["error"]] = "error"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -275,7 +275,7 @@ class UnknownEvent:
     name: str
     data: Any
     sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
-    type: Literal["unknown"] = "unknown"
+    type: ClassVar[Literal["unknown"]] = "unknown"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -285,7 +285,7 @@ class MalformedEvent:
     name: str
     problem: str
     sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
-    type: Literal["malformed"] = "malformed"
+    type: ClassVar[Literal["malformed"]] = "malformed"
 
 
 Event = (
@@ -347,10 +347,23 @@ def parse_event(sse: ServerSentEvent) -> Event:
         return MalformedEvent(name=name, problem=f"data should be a JSON object, got {_kind(data)}", sse=sse)
     # A stream without `event:` lines still names each event in the JSON "type".
     name = name or str(data.get("type", ""))
+    if name == "content_block_delta":  # nearly every event: the common deltas without detours
+        delta, index = data.get("delta"), data.get("index")
+        if type(index) is int and type(delta) is dict:
+            maker = _FAST_DELTAS.get(delta.get("type"))  # type: ignore[arg-type]
+            if maker is not None and type(value := delta.get(maker[1])) is str:
+                return ContentBlockDelta(index=index, delta=maker[0](value), sse=sse)
     try:
         return _typed(name, data, sse)
     except _FieldError as exc:
         return MalformedEvent(name=name, problem=f"{name}: {exc}", sse=sse)
+
+
+_FAST_DELTAS: dict[str, tuple[Any, str]] = {
+    "text_delta": (TextDelta, "text"),
+    "input_json_delta": (InputJsonDelta, "partial_json"),
+    "thinking_delta": (ThinkingDelta, "thinking"),
+}
 
 
 def _typed(name: str, data: dict[str, Any], sse: ServerSentEvent) -> Event:
@@ -365,9 +378,7 @@ def _typed(name: str, data: dict[str, Any], sse: ServerSentEvent) -> Event:
         return MessageStart(message=_dict(data, "message"), sse=sse)
     if name == "message_delta":
         usage = data.get("usage")
-        return MessageDelta(
-            delta=_dict(data, "delta"), usage=usage if isinstance(usage, dict) else None, sse=sse
-        )
+        return MessageDelta(delta=_dict(data, "delta"), usage=usage if isinstance(usage, dict) else None, sse=sse)
     if name == "message_stop":
         return MessageStop(sse=sse)
     if name == "ping":

@@ -11,7 +11,7 @@ renderer, the notebook view, the recorder.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable, Sequence
+from collections.abc import AsyncIterable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -39,12 +39,16 @@ class StreamFold:
         self.snapshot = Snapshot()
 
     def feed(self, chunk: bytes, time: float | None = None) -> list[tuple[Event, Snapshot]]:
-        out = []
+        """Decode and fold ``chunk``; every ``(event, snapshot)`` it completes."""
+        return list(self.ifeed(chunk, time))
+
+    def ifeed(self, chunk: bytes, time: float | None = None) -> Iterator[tuple[Event, Snapshot]]:
+        """:meth:`feed`, folding each event as it is taken: nothing is held onto, so a large
+        chunk does not keep thousands of snapshots alive. Iterate it to the end."""
         for sse in self.decoder.feed(chunk, time):
             event = parse_event(sse)
-            self.snapshot = accumulate(self.snapshot, event)
-            out.append((event, self.snapshot))
-        return out
+            self.snapshot = snap = accumulate(self.snapshot, event)
+            yield event, snap
 
     def close(self, *, stopped: bool = False, reason: str | None = None, at: float | None = None) -> Snapshot:
         """End of input: say how the stream ended, keeping everything received."""
@@ -87,7 +91,7 @@ def consume(chunks: Iterable[Chunk], sinks: Sequence[Sink] = ()) -> Snapshot:
     fold = StreamFold()
     try:
         for chunk, time in chunks:
-            _emit(fold.feed(chunk, time), sinks)
+            _emit(fold.ifeed(chunk, time), sinks)
     except (KeyboardInterrupt, GeneratorExit):
         _close(fold.close(stopped=True), sinks)
         raise
@@ -103,7 +107,7 @@ async def aconsume(chunks: AsyncIterable[Chunk], sinks: Sequence[Sink] = ()) -> 
     fold = StreamFold()
     try:
         async for chunk, time in chunks:
-            _emit(fold.feed(chunk, time), sinks)
+            _emit(fold.ifeed(chunk, time), sinks)
     except (KeyboardInterrupt, asyncio.CancelledError):
         _close(fold.close(stopped=True), sinks)
         raise
@@ -112,7 +116,7 @@ async def aconsume(chunks: AsyncIterable[Chunk], sinks: Sequence[Sink] = ()) -> 
     return snap
 
 
-def _emit(pairs: list[tuple[Event, Snapshot]], sinks: Sequence[Sink]) -> None:
+def _emit(pairs: Iterable[tuple[Event, Snapshot]], sinks: Sequence[Sink]) -> None:
     for event, snap in pairs:
         for sink in sinks:
             sink.update(event, snap)
