@@ -26,6 +26,13 @@ _MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
 )
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^([-+*]|\d{1,9}[.)])(\s|$)")
+_MAYBE_LIST = re.compile(r"^([-+*]|\d{1,9}[.)]?)$")  # too short yet to tell
+_HEADING = re.compile(r"^#{1,6}(\s|$)")
+
+
+def _starts_new_block(head: str) -> bool:
+    """Does a line beginning with ``head`` surely start a block that is not a list item?"""
+    return bool(head) and not head[0].isspace() and not _LIST_ITEM.match(head) and not _MAYBE_LIST.match(head)
 
 
 def render_markdown(text: str) -> str:
@@ -56,6 +63,10 @@ class BlockSplitter:
             self._line(text[start:end], end + 1)
             start = end + 1
         self._scanned = start
+        if self._blank_end is not None and self._fence is None and _starts_new_block(text[start : start + 12]):
+            # The next block has begun and cannot continue the last one: no need to wait for
+            # its whole first line (a paragraph is often one long line).
+            self.boundary = self._blank_end
         return self.boundary
 
     def _line(self, line: str, end: int) -> None:
@@ -76,6 +87,9 @@ class BlockSplitter:
             if not line[0].isspace() and not _LIST_ITEM.match(line):
                 self.boundary = self._blank_end
             self._blank_end = None
+        if _HEADING.match(line):  # an ATX heading is a whole block on one line
+            self.boundary = end
+            return
         opening = _FENCE.match(line)
         if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end() :]):
             self._fence = opening.group(1)

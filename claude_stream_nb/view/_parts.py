@@ -18,9 +18,21 @@ from .._snapshot import BlockState, Snapshot
 from ..render import BlockSplitter
 from ..render import _html as h
 
-__all__ = ["GrowingHTML", "Part", "StaticPart", "TextRun", "ThinkingPanel", "ToolCard"]
+__all__ = ["GrowingHTML", "Meter", "Part", "StaticPart", "TextRun", "ThinkingPanel", "ToolCard"]
 
 _SEAL_AT = 2048  # a sealed widget takes finished blocks until its HTML is this long
+
+
+class Meter:
+    """Sets widget values, counting the characters that will go over the wire."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def put(self, widget: w.Widget, value: str) -> None:
+        if widget.value != value:
+            self.sent += len(value)
+            widget.value = value
 
 
 class Part(Protocol):
@@ -39,7 +51,8 @@ class _LineSplitter:
 class GrowingHTML:
     """Append-only text as sealed chunks of rendered HTML plus a live tail."""
 
-    def __init__(self, render: Callable[[str], str], markdown: bool = True) -> None:
+    def __init__(self, meter: Meter, render: Callable[[str], str], markdown: bool = True) -> None:
+        self._meter = meter
         self._render = render
         self._splitter: BlockSplitter | _LineSplitter = BlockSplitter() if markdown else _LineSplitter()
         self._done = 0  # source offset already rendered into sealed widgets
@@ -55,12 +68,13 @@ class GrowingHTML:
         if boundary > self._done:
             self._seal(self._render(source[self._done : boundary]))
             self._done = boundary
-        self.tail.value = self._render(source[self._done :]) if source[self._done :] else ""
+        self._meter.put(self.tail, self._render(source[self._done :]) if source[self._done :] else "")
 
     def _seal(self, html: str) -> None:
         if self._sealing is not None and len(self._sealing.value) < _SEAL_AT:
-            self._sealing.value += html
+            self._meter.put(self._sealing, self._sealing.value + html)
             return
+        self._meter.sent += len(html)
         self._sealing = w.HTML(html)
         self.box.children = (*self.box.children[:-1], self._sealing, self.tail)
 
@@ -76,15 +90,15 @@ class GrowingHTML:
             self._sealing = None
             self.box.children = (self.tail,)
             tail = full
-        self.tail.value = tail
+        self._meter.put(self.tail, tail)
 
 
 class TextRun:
     """A run of consecutive text blocks as markdown, with citation markers."""
 
-    def __init__(self, first_citation: int) -> None:
+    def __init__(self, meter: Meter, first_citation: int) -> None:
         self.first_citation = first_citation
-        self.html = GrowingHTML(h.markdown_html)
+        self.html = GrowingHTML(meter, h.markdown_html)
         self.box = self.html.box
         self.box.add_class("csn-text")
 
@@ -96,8 +110,9 @@ class ThinkingPanel:
     """Collapsible thinking: open while it streams, collapsed when the answer starts --
     unless the user opened or closed it by hand, which is then left alone."""
 
-    def __init__(self) -> None:
-        self.body = GrowingHTML(self._render, markdown=False)
+    def __init__(self, meter: Meter) -> None:
+        self._meter = meter
+        self.body = GrowingHTML(meter, self._render, markdown=False)
         self.box = w.Accordion(children=[self.body.box], selected_index=0)
         self.box.add_class("csn-thinking-panel")
         self.user_choice: bool | None = None
@@ -128,7 +143,7 @@ class ThinkingPanel:
         (block,) = blocks
         self.box.set_title(0, f"💭 {h.thinking_title(block)}")
         if block.type == "redacted_thinking" or (block.stopped and not block.text):
-            self.body.tail.value = h.thinking_body_html(block)
+            self._meter.put(self.body.tail, h.thinking_body_html(block))
         else:
             self.body.show(str(block.text), final)
         answer_started = block is not snap.blocks[-1]
@@ -140,7 +155,8 @@ class ThinkingPanel:
 class ToolCard:
     """A tool call: name, id and state; arguments filling in; room for a result."""
 
-    def __init__(self) -> None:
+    def __init__(self, meter: Meter) -> None:
+        self._meter = meter
         self.head = w.HTML()
         self.args = w.HTML()
         self.result = w.HTML()
@@ -151,17 +167,18 @@ class ToolCard:
 
     def show(self, blocks: tuple[BlockState, ...], snap: Snapshot, final: bool) -> None:
         (block,) = blocks
-        self.head.value = h.tool_head_html(block, snap, self.status)
-        self.args.value = h.tool_args_html(block)
+        self._meter.put(self.head, h.tool_head_html(block, snap, self.status))
+        self._meter.put(self.args, h.tool_args_html(block))
 
 
 class StaticPart:
     """A block that arrives whole (server tool results, unknown block types)."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, meter: Meter, kind: str) -> None:
+        self._meter = meter
         self.kind = kind
         self.box = w.HTML()
 
     def show(self, blocks: tuple[BlockState, ...], snap: Snapshot, final: bool) -> None:
         (block,) = blocks
-        self.box.value = h.result_html(block) if self.kind == "result" else h.unknown_html(block)
+        self._meter.put(self.box, h.result_html(block) if self.kind == "result" else h.unknown_html(block))

@@ -24,12 +24,12 @@ import ipywidgets as w
 from .._events import Event
 from .._snapshot import BlockState, Snapshot
 from ..render import _html as h
-from ._parts import Part, StaticPart, TextRun, ThinkingPanel, ToolCard
+from ._parts import Meter, Part, StaticPart, TextRun, ThinkingPanel, ToolCard
 
 __all__ = ["StreamView"]
 
 _FOOTER_EVERY = 0.25
-
+_BUDGET = 12_000  # characters a second: a frame that sends more waits longer for the next
 
 class StreamView:
     """A live view of one stream (``update(event, snapshot)`` / ``close(snapshot)``)."""
@@ -47,6 +47,8 @@ class StreamView:
         self.snapshot = Snapshot()
         self.frames = 0
         self._interval = 1.0 / fps
+        self._gap = self._interval  # until the next frame: longer after a large one
+        self._meter = Meter()
         self._clock = clock
         self._threaded = threaded
         self._lock = threading.RLock()
@@ -84,7 +86,7 @@ class StreamView:
             self._log_total += 1
             self._dirty = True
             first_token = not self._first_token_sent and snapshot.first_token_at is not None
-            if first_token or self._clock() - self._last_frame >= self._interval:
+            if first_token or self._clock() - self._last_frame >= self._gap:
                 self._first_token_sent = self._first_token_sent or first_token
                 self._frame()
             elif self._threaded:
@@ -107,22 +109,25 @@ class StreamView:
         self._last_frame = now
         self._dirty = False
         self.frames += 1
-        self.header.value = h.header_html(snap, self.title)
+        put = self._meter.put
+        self._meter.sent = 0
+        put(self.header, h.header_html(snap, self.title))
         citation = 1
         for segment in h.segments(snap):
             part = self._parts.get(segment.key)
             if part is None:
-                part = self._parts[segment.key] = _new_part(segment.kind, citation)
+                part = self._parts[segment.key] = _new_part(self._meter, segment.kind, citation)
                 self.body.children = (*self.body.children, part.box)
             part.show(segment.blocks, snap, final or self._closed)
             citation += sum(len(b.citations) for b in segment.blocks)
-        self.citations.value = h.citations_html(snap)
-        self.error.value = h.error_html(snap)
+        put(self.citations, h.citations_html(snap))
+        put(self.error, h.error_html(snap))
         if final or now - self._last_footer >= _FOOTER_EVERY:
             self._last_footer = now
-            self.footer.value = h.footer_html(snap)
+            put(self.footer, h.footer_html(snap))
         if self.log.selected_index == 0:
             self._render_log()
+        self._gap = max(self._interval, self._meter.sent / _BUDGET)
 
     def _render_log(self) -> None:
         self.log.set_title(0, f"Event log ({self._log_total} events)")
@@ -140,7 +145,7 @@ class StreamView:
             with self._lock:
                 if self._closed or not self._dirty:
                     return
-                if self._clock() - self._last_frame >= self._interval:
+                if self._clock() - self._last_frame >= self._gap:
                     self._frame()
                     return
 
@@ -201,11 +206,11 @@ class _Transcript:
         return {"text/html": self._html, "text/plain": self._text}
 
 
-def _new_part(kind: str, first_citation: int) -> Part:
+def _new_part(meter: Meter, kind: str, first_citation: int) -> Part:
     if kind == "text":
-        return TextRun(first_citation)
+        return TextRun(meter, first_citation)
     if kind == "thinking":
-        return ThinkingPanel()
+        return ThinkingPanel(meter)
     if kind == "tool":
-        return ToolCard()
-    return StaticPart(kind)
+        return ToolCard(meter)
+    return StaticPart(meter, kind)
