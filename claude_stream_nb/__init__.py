@@ -5,6 +5,7 @@ bytes -> SSE events (``SSEDecoder``) -> typed events (``parse_event``) -> snapsh
 """
 
 from ._accumulate import accumulate, finish
+from ._api import Message, replay
 from ._events import Event, parse_event
 from ._fixtures import Fixture, FixtureWriter, bundled_fixtures, load_fixture, read_fixture
 from ._partial_json import PartialJSON, parse_partial
@@ -15,6 +16,7 @@ from ._stream import StreamFold, aconsume, consume
 
 __all__ = [
     "BlockState",
+    "Message",
     "Event",
     "Fixture",
     "FixtureWriter",
@@ -24,6 +26,7 @@ __all__ = [
     "ServerSentEvent",
     "Snapshot",
     "StreamFold",
+    "StreamView",
     "accumulate",
     "aconsume",
     "areplay_chunks",
@@ -35,6 +38,16 @@ __all__ = [
     "parse_event",
     "parse_partial",
     "read_fixture",
+    "replay",
     "replay_chunks",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # The widget view imports ipywidgets: only when asked for.
+    if name == "StreamView":
+        from .view import StreamView
+
+        return StreamView
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 __version__ = "0.1.0"

@@ -200,21 +200,26 @@ _ARGS_LIMIT = 4000  # while streaming, show at most this much of a long argument
 def tool_args_html(block: BlockState) -> str:
     """Arguments: partial while streaming (an unfinished number marked), pretty when done."""
     if block.stopped and not block.json_error:
-        return f'<pre class="csn-args">{escape(_pretty(block.input))}</pre>'
+        return f'<pre class="csn-args">{_text(_pretty(block.input))}</pre>'
     raw = str(block.text)
     if block.stopped:
         return (
-            f'<pre class="csn-args">{escape(raw)}</pre>'
-            f'<div class="csn-error">{escape(block.json_error or "")}</div>'
+            f'<pre class="csn-args">{_text(raw)}</pre>'
+            f'<div class="csn-error">{_text(block.json_error or "")}</div>'
         )
     if len(raw) > _ARGS_LIMIT:
-        return f'<pre class="csn-args">… {len(raw):,} characters so far …\n{escape(raw[-_ARGS_LIMIT:])}</pre>'
+        return f'<pre class="csn-args">… {len(raw):,} characters so far …\n{_text(raw[-_ARGS_LIMIT:])}</pre>'
     partial = block.partial_input()
     if partial.value is None and not partial.pending:
-        return f'<pre class="csn-args">{escape(raw) or "…"}</pre>'
+        return f'<pre class="csn-args">{_text(raw) or "…"}</pre>'
     shown = _pretty(partial.value) if partial.value is not None else ""
-    pending = f'<span class="csn-pending"> {escape(partial.pending)}…</span>' if partial.pending else ""
-    return f'<pre class="csn-args">{escape(shown)}{pending}</pre>'
+    pending = f'<span class="csn-pending"> {_text(partial.pending)}…</span>' if partial.pending else ""
+    return f'<pre class="csn-args">{_text(shown)}{pending}</pre>'
+
+
+def _text(text: str) -> str:
+    """Escape for element content (quotes need no escaping there, and JSON reads better)."""
+    return escape(text, quote=False)
 
 
 def _pretty(value: Any) -> str:

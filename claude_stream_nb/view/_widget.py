@@ -29,6 +29,7 @@ from ._parts import Meter, Part, StaticPart, TextRun, ThinkingPanel, ToolCard
 __all__ = ["StreamView"]
 
 _FOOTER_EVERY = 0.25
+_URGENT = frozenset({"content_block_start", "content_block_stop", "message_start", "error"})
 _BUDGET = 12_000  # characters a second: a frame that sends more waits longer for the next
 
 class StreamView:
@@ -86,7 +87,9 @@ class StreamView:
             self._log_total += 1
             self._dirty = True
             first_token = not self._first_token_sent and snapshot.first_token_at is not None
-            if first_token or self._clock() - self._last_frame >= self._gap:
+            # The first text, and a block starting or stopping, show at once: they are few.
+            urgent = first_token or event.type in _URGENT
+            if urgent or self._clock() - self._last_frame >= self._gap:
                 self._first_token_sent = self._first_token_sent or first_token
                 self._frame()
             elif self._threaded:
@@ -100,6 +103,7 @@ class StreamView:
             self._render_log()
         if self._handle is not None:
             self._handle.update(_Transcript(self))
+            _close_tree(self.widget)  # the output no longer shows them: free the front-end models
 
     # --- frames -----------------------------------------------------------------------------
 
@@ -214,3 +218,9 @@ def _new_part(meter: Meter, kind: str, first_citation: int) -> Part:
     if kind == "tool":
         return ToolCard(meter)
     return StaticPart(meter, kind)
+
+
+def _close_tree(widget: w.Widget) -> None:
+    for child in getattr(widget, "children", ()):
+        _close_tree(child)
+    widget.close()
