@@ -16,10 +16,10 @@ from ._stream import StreamFold, aconsume, consume
 
 __all__ = [
     "BlockState",
-    "Message",
     "Event",
     "Fixture",
     "FixtureWriter",
+    "Message",
     "Pacer",
     "PartialJSON",
     "SSEDecoder",

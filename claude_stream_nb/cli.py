@@ -20,6 +20,7 @@ from ._replay import Pacer, replay_chunks
 from ._snapshot import Snapshot
 from ._stream import Sink, consume
 from ._terminal import EventLog, TerminalRenderer
+from .server import add_arguments as add_serve_arguments
 
 PROG = "claude-stream-nb"
 
@@ -73,6 +74,13 @@ def _parser() -> argparse.ArgumentParser:
 
     listing = sub.add_parser("list", help="list the bundled fixtures")
     listing.set_defaults(run=_list)
+
+    serve = sub.add_parser(
+        "serve",
+        help="run a fake Messages API that replays fixtures (offline workshops, tests)",
+        description="Serve recorded fixtures as the Messages API on 127.0.0.1, with their timing and faults.",
+    )
+    add_serve_arguments(serve)  # sets run=claude_stream_nb.server.main
     return parser
 
 

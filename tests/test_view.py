@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 import subprocess
-from html import escape
 import sys
 from collections.abc import Iterator
+from html import escape
 
 import ipywidgets as w
 import pytest
