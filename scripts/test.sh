@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Set up (idempotent) and run every check: ruff, mypy, pytest. Usage: bash scripts/test.sh [pytest args]
+# Set up (idempotent) and run every check: ruff, mypy, pytest (unit, end-to-end, notebooks,
+# browser). Usage: bash scripts/test.sh [pytest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
-ensure_venv ".[test,serve,notebook]"
+ensure_venv ".[test,serve,notebook,sdk]"
+ensure_chromium
 echo "== ruff"; ruff check .
 echo "== mypy"; mypy
-echo "== pytest"; exec pytest "$@"
+echo "== pytest"; exec pytest --nbval-lax tests notebooks "$@"

@@ -1,0 +1,34 @@
+"""Execute the tutorial notebooks in place, so the committed copies carry fresh outputs.
+
+    python scripts/execute_notebooks.py [notebooks/NAME.ipynb ...]
+
+Outputs are what GitHub and nbviewer show. Live views end as static transcripts, so the
+notebooks keep no widget state (``metadata.widgets`` is dropped: a saved view without its state
+would only say "model not found").
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def execute(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client.store_widget_state = False
+    client.execute()
+    notebook.metadata.pop("widgets", None)
+    nbformat.write(notebook, path)
+    print(f"executed {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    paths = [Path(p).resolve() for p in sys.argv[1:]] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    for path in paths:
+        execute(path)
