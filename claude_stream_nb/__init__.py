@@ -16,6 +16,7 @@ from ._stream import StreamFold, aconsume, consume
 
 __all__ = [
     "BlockState",
+    "Claude",
     "Event",
     "Fixture",
     "FixtureWriter",
@@ -30,6 +31,8 @@ __all__ = [
     "accumulate",
     "aconsume",
     "areplay_chunks",
+    "ashow",
+    "astream",
     "bundled_fixtures",
     "consume",
     "encode_event",
@@ -40,14 +43,25 @@ __all__ = [
     "read_fixture",
     "replay",
     "replay_chunks",
+    "show",
+    "stream",
 ]
 
 
+_LIVE = frozenset({"Claude", "astream", "ashow", "show", "stream"})
+
+
 def __getattr__(name: str) -> object:
-    # The widget view imports ipywidgets: only when asked for.
+    # The view imports ipywidgets and the live client httpx: only when asked for.
     if name == "StreamView":
         from .view import StreamView
 
         return StreamView
+    if name in _LIVE:
+        from . import live
+
+        return getattr(live, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __version__ = "0.1.0"

@@ -144,9 +144,12 @@ class FixtureWriter:
             lines.append(f": {key}: {text}".encode())
         out.write(b"\n".join(lines) + b"\n\n")
 
-    def event(self, raw: bytes, time: float | None) -> None:
+    def event(self, raw: bytes, time: float | None, notes: Iterable[str] = ()) -> None:
+        """One event's bytes; ``notes`` become comment lines kept with it (after its time)."""
         if time is not None:
             self._out.write(b": t=%.3f\n" % max(time, 0.0))
+        for note in notes:
+            self._out.write(f": {' '.join(note.split())}\n".encode())
         self._out.write(raw)
 
     def flush(self) -> None:
@@ -192,9 +195,7 @@ def _parse_header(header: bytes) -> dict[str, Any]:
 def _redact(value: Any) -> Any:
     """Drop API keys and auth headers from what goes into a header line."""
     if isinstance(value, dict):
-        return {
-            k: _redact(v) for k, v in value.items() if str(k).lower() not in _SECRET_HEADERS | _SECRET_KEYS
-        }
+        return {k: _redact(v) for k, v in value.items() if str(k).lower() not in _SECRET_HEADERS | _SECRET_KEYS}
     if isinstance(value, list):
         return [_redact(v) for v in value]
     return value

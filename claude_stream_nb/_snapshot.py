@@ -180,6 +180,9 @@ class Snapshot:
     unknown_events: tuple[Any, ...] = ()
     """Events of types this version does not know, kept as received."""
     events: int = 0
+    reconnects: tuple[dict[str, Any], ...] = ()
+    """Where a live stream reconnected and continued: ``at`` (time), ``block`` and ``offset``
+    (the text it joined), ``reason``."""
     usage_final: bool = False
     """True once a ``message_delta`` brought the cumulative usage (before it, counts are estimates)."""
     end_reason: str | None = None

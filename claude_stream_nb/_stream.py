@@ -59,9 +59,7 @@ class StreamFold:
             reason = self._end_reason(pending)
         snap = finish(snap, stopped=stopped, reason=reason, at=at)
         if snap.events == 0 and not stopped:
-            snap = replace(
-                snap, problems=(*snap.problems, Problem(_no_events(self.decoder.position, pending)))
-            )
+            snap = replace(snap, problems=(*snap.problems, Problem(_no_events(self.decoder.position, pending))))
         self.snapshot = snap
         return snap
 
@@ -86,14 +84,15 @@ def _no_events(size: int, pending: bytes) -> str:
 def consume(chunks: Iterable[Chunk], sinks: Sequence[Sink] = ()) -> Snapshot:
     """Run a stream to its end through ``sinks``; return the final snapshot.
 
-    On KeyboardInterrupt the sinks get the partial snapshot marked ``stopped`` first.
+    If the source fails, the sinks get the partial snapshot first -- marked ``stopped`` on
+    KeyboardInterrupt, ``incomplete`` (saying why) on an error -- then the exception goes on.
     """
     fold = StreamFold()
     try:
         for chunk, time in chunks:
             _emit(fold.ifeed(chunk, time), sinks)
-    except (KeyboardInterrupt, GeneratorExit):
-        _close(fold.close(stopped=True), sinks)
+    except BaseException as exc:
+        _close(_broken(fold, exc), sinks)
         raise
     snap = fold.close()
     _close(snap, sinks)
@@ -102,18 +101,25 @@ def consume(chunks: Iterable[Chunk], sinks: Sequence[Sink] = ()) -> Snapshot:
 
 async def aconsume(chunks: AsyncIterable[Chunk], sinks: Sequence[Sink] = ()) -> Snapshot:
     """:func:`consume` for an event loop (cancellation marks the stream stopped)."""
-    import asyncio
-
     fold = StreamFold()
     try:
         async for chunk, time in chunks:
             _emit(fold.ifeed(chunk, time), sinks)
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        _close(fold.close(stopped=True), sinks)
+    except BaseException as exc:
+        _close(_broken(fold, exc), sinks)
         raise
     snap = fold.close()
     _close(snap, sinks)
     return snap
+
+
+def _broken(fold: StreamFold, exc: BaseException) -> Snapshot:
+    """The snapshot when the source failed: stopped by the user, or ended by an error."""
+    import asyncio
+
+    if isinstance(exc, KeyboardInterrupt | GeneratorExit | asyncio.CancelledError):
+        return fold.close(stopped=True)
+    return fold.close(reason=f"{type(exc).__name__}: {exc}")
 
 
 def _emit(pairs: Iterable[tuple[Event, Snapshot]], sinks: Sequence[Sink]) -> None:

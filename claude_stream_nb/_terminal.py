@@ -98,9 +98,7 @@ class TerminalRenderer:
             self._line(f"🔒 redacted thinking ({size} characters, encrypted; goes back unchanged)", "2;3")
         elif block.is_tool_use:
             icon = "⚙" if kind == "tool_use" else "🔎"
-            self._line(
-                f"{icon} {_safe(str(data.get('name', '?')))} ({_safe(str(data.get('id', '')))})", "1;36"
-            )
+            self._line(f"{icon} {_safe(str(data.get('name', '?')))} ({_safe(str(data.get('id', '')))})", "1;36")
             self._write("  ")
         elif kind != "text":
             self._line(_describe_result(data), "36")
@@ -131,6 +129,10 @@ class TerminalRenderer:
                 self._line(f"✗ input is not valid JSON{cut}: {_safe(block.json_error)}", "31")
             else:
                 self._line(f"→ input {_safe(_compact(block.input))}{took}", "2")
+
+    def notice(self, text: str) -> None:
+        """A word from the source: retrying, reconnecting."""
+        self._line(f"⟳ {_safe(text)}", "33")
 
     def close(self, snapshot: Snapshot) -> None:
         citations = [c for block in snapshot.blocks for c in block.citations]

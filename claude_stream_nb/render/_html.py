@@ -50,9 +50,12 @@ CSS = """<style>
 .csn-error{color:#82071e;font-weight:600}
 .csn-cite{color:#0969da;font-size:11px}
 .csn-log{font-size:11px;white-space:pre;overflow-x:auto}
+.csn-join{color:#9a6700;font-weight:600}
+.csn-notice{color:#9a6700;font-size:12px}
 </style>"""
 
 _OPEN, _CLOSE = "\ue000", "\ue001"  # citation markers in markdown source; stripped from model text
+_JOIN = "\ue002"  # where a reconnected stream continued
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +108,8 @@ def header_html(snap: Snapshot, title: str | None = None) -> str:
 
 def footer_html(snap: Snapshot) -> str:
     parts = [f"<b>{escape(outcome(snap))}</b>", *map(escape, metrics(snap))]
+    if snap.reconnects:
+        parts.append(f"reconnected {len(snap.reconnects)}×")
     problems = "".join(f'<div class="csn-error">⚠ {escape(str(p))}</div>' for p in snap.problems)
     return f'<div class="csn-footer">{" · ".join(parts)}</div>{problems}'
 
@@ -149,12 +154,18 @@ def thinking_body_html(block: BlockState, text: str | None = None) -> str:
 # --- text ----------------------------------------------------------------------------------
 
 
-def text_source(blocks: Sequence[BlockState], first_citation: int = 1) -> str:
-    """The markdown of a run of text blocks, with a marker where each citation goes."""
+def text_source(blocks: Sequence[BlockState], first_citation: int = 1, reconnects: Sequence[Any] = ()) -> str:
+    """The markdown of a run of text blocks, with a marker where each citation goes (and
+    where a live stream reconnected and continued)."""
     pieces = []
     number = first_citation
+    joins = {r["block"]: r["offset"] for r in reconnects if r.get("block") is not None}
     for block in blocks:
-        pieces.append(str(block.text).replace(_OPEN, "").replace(_CLOSE, ""))
+        text = str(block.text).replace(_OPEN, "").replace(_CLOSE, "").replace(_JOIN, "")
+        if block.index in joins:
+            cut = joins[block.index]
+            text = text[:cut] + _JOIN + text[cut:]
+        pieces.append(text)
         for _ in block.citations:
             pieces.append(f"{_OPEN}{number}{_CLOSE}")
             number += 1
@@ -165,6 +176,10 @@ def markdown_html(source: str) -> str:
     html = render_markdown(source)
     if _OPEN in html:
         html = html.replace(_OPEN, '<sup class="csn-cite">[').replace(_CLOSE, "]</sup>")
+    if _JOIN in html:
+        html = html.replace(
+            _JOIN, '<span class="csn-join" title="the connection dropped here; reconnected and continued">⟳</span>'
+        )
     return html
 
 
@@ -203,10 +218,7 @@ def tool_args_html(block: BlockState) -> str:
         return f'<pre class="csn-args">{_text(_pretty(block.input))}</pre>'
     raw = str(block.text)
     if block.stopped:
-        return (
-            f'<pre class="csn-args">{_text(raw)}</pre>'
-            f'<div class="csn-error">{_text(block.json_error or "")}</div>'
-        )
+        return f'<pre class="csn-args">{_text(raw)}</pre><div class="csn-error">{_text(block.json_error or "")}</div>'
     if len(raw) > _ARGS_LIMIT:
         return f'<pre class="csn-args">… {len(raw):,} characters so far …\n{_text(raw[-_ARGS_LIMIT:])}</pre>'
     partial = block.partial_input()
@@ -328,9 +340,7 @@ def transcript_html(
                 f"{thinking_body_html(block)}</details>"
             )
         elif segment.kind == "text":
-            parts.append(
-                f'<div class="csn-text">{markdown_html(text_source(segment.blocks, citation))}</div>'
-            )
+            parts.append(f'<div class="csn-text">{markdown_html(text_source(segment.blocks, citation))}</div>')
             citation += sum(len(b.citations) for b in segment.blocks)
         elif segment.kind == "tool":
             status, result = tool_status(block) if tool_status else (None, "")

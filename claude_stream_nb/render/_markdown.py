@@ -73,9 +73,7 @@ class BlockSplitter:
         if self._fence is not None:
             closing = _FENCE.match(line)
             if (
-                closing
-                and closing.group(1)[0] == self._fence[0]
-                and len(closing.group(1)) >= len(self._fence)
+                closing and closing.group(1)[0] == self._fence[0] and len(closing.group(1)) >= len(self._fence)
             ) and not line[closing.end() :].strip():
                 self._fence = None
                 self.boundary = end

@@ -103,7 +103,7 @@ class TextRun:
         self.box.add_class("csn-text")
 
     def show(self, blocks: tuple[BlockState, ...], snap: Snapshot, final: bool) -> None:
-        self.html.show(h.text_source(blocks, self.first_citation), final)
+        self.html.show(h.text_source(blocks, self.first_citation, snap.reconnects), final)
 
 
 class ThinkingPanel:

@@ -17,6 +17,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from html import escape
 from typing import Any
 
 import ipywidgets as w
@@ -31,6 +32,7 @@ __all__ = ["StreamView"]
 _FOOTER_EVERY = 0.25
 _URGENT = frozenset({"content_block_start", "content_block_stop", "message_start", "error"})
 _BUDGET = 12_000  # characters a second: a frame that sends more waits longer for the next
+
 
 class StreamView:
     """A live view of one stream (``update(event, snapshot)`` / ``close(snapshot)``)."""
@@ -67,15 +69,14 @@ class StreamView:
         self.style = w.HTML(h.CSS)
         self.header = w.HTML(h.header_html(self.snapshot, title))
         self.body = w.VBox()
+        self.notices = w.HTML()
         self.citations = w.HTML()
         self.error = w.HTML()
         self.footer = w.HTML()
         self.log_view = w.HTML()
         self.log = w.Accordion(children=[self.log_view], titles=("Event log",), selected_index=None)
         self.log.observe(lambda _: self._render_log(), "selected_index")
-        self.widget = w.VBox(
-            [self.style, self.header, self.body, self.citations, self.error, self.footer, self.log]
-        )
+        self.widget = w.VBox([self.style, self.header, self.body, self.citations, self.error, self.footer, self.log])
         self.widget.add_class("csn")
 
     # --- the sink -----------------------------------------------------------------------
@@ -94,6 +95,11 @@ class StreamView:
                 self._frame()
             elif self._threaded:
                 self._start_ticker()
+
+    def notice(self, text: str) -> None:
+        """A word from the source (retrying, reconnecting), shown under the header at once."""
+        with self._lock:
+            self.notices.value = f'<div class="csn-notice">⟳ {escape(text)}</div>'
 
     def close(self, snapshot: Snapshot) -> None:
         with self._lock:
