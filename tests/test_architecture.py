@@ -45,6 +45,7 @@ def test_the_public_api_is_short_and_sorted() -> None:
     assert public == sorted(public, key=lambda name: (not name[0].isupper(), name))
     assert set(public) == {
         "BlockState",
+        "Claude",
         "Event",
         "Fixture",
         "FixtureWriter",
@@ -59,6 +60,8 @@ def test_the_public_api_is_short_and_sorted() -> None:
         "accumulate",
         "aconsume",
         "areplay_chunks",
+        "ashow",
+        "astream",
         "bundled_fixtures",
         "consume",
         "encode_event",
@@ -69,6 +72,8 @@ def test_the_public_api_is_short_and_sorted() -> None:
         "read_fixture",
         "replay",
         "replay_chunks",
+        "show",
+        "stream",
     }
     for name in public:
         assert getattr(claude_stream_nb, name) is not None
