@@ -23,6 +23,7 @@ __all__ = [
     "Message",
     "Pacer",
     "PartialJSON",
+    "ReplayTransport",
     "SSEDecoder",
     "ServerSentEvent",
     "Snapshot",
@@ -61,6 +62,10 @@ def __getattr__(name: str) -> object:
         from . import live
 
         return getattr(live, name)
+    if name == "ReplayTransport":
+        from ._transport import ReplayTransport
+
+        return ReplayTransport
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

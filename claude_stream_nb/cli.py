@@ -51,9 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=PROG, description="See the Claude streaming protocol as it arrives."
-    )
+    parser = argparse.ArgumentParser(prog=PROG, description="See the Claude streaming protocol as it arrives.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     replay = sub.add_parser(
@@ -67,9 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     mode = replay.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="print the final message as JSON (no delays)")
     mode.add_argument("--events", action="store_true", help="print the raw event log with times")
-    replay.add_argument(
-        "--color", action=argparse.BooleanOptionalAction, default=None, help="force colour on/off"
-    )
+    replay.add_argument("--color", action=argparse.BooleanOptionalAction, default=None, help="force colour on/off")
     replay.set_defaults(run=_replay)
 
     listing = sub.add_parser("list", help="list the bundled fixtures")

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def execute(path: Path) -> None:
     notebook = nbformat.read(path, as_version=4)
-    client = NotebookClient(notebook, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    resources = {"metadata": {"path": str(path.parent)}}
+    client = NotebookClient(notebook, timeout=300, kernel_name="python3", resources=resources)
     client.store_widget_state = False
     client.execute()
     notebook.metadata.pop("widgets", None)

@@ -8,7 +8,21 @@ from pathlib import Path
 import claude_stream_nb
 
 PACKAGE = Path(claude_stream_nb.__file__).parent
-CORE = ["_sse", "_events", "_snapshot", "_accumulate", "_partial_json", "_fixtures", "_replay", "_stream", "_summary"]
+CORE = [
+    "_sse",
+    "_events",
+    "_snapshot",
+    "_accumulate",
+    "_partial_json",
+    "_fixtures",
+    "_replay",
+    "_stream",
+    "_summary",
+    "_plan",
+    "_scenario",
+    "_prefill",
+    "_record",
+]
 EDGE_LIBRARIES = {"httpx", "httpx2", "ipywidgets", "IPython", "anthropic", "starlette", "uvicorn", "comm"}
 
 
@@ -52,6 +66,7 @@ def test_the_public_api_is_short_and_sorted() -> None:
         "Message",
         "Pacer",
         "PartialJSON",
+        "ReplayTransport",
         "SSEDecoder",
         "ServerSentEvent",
         "Snapshot",

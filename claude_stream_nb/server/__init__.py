@@ -1,0 +1,31 @@
+"""A fake Messages API for offline workshops and tests: recorded fixtures over real HTTP.
+
+``claude-stream-nb serve [FOLDER]`` runs it in the foreground; :func:`serve_in_thread` runs it
+in the background and gives the base URL::
+
+    with serve_in_thread(speed=4) as url:
+        client = anthropic.Anthropic(base_url=url, api_key="offline")
+
+What it answers, and the fault and scenario options, are :mod:`claude_stream_nb._scenario`'s.
+Needs the ``serve`` extra (starlette, uvicorn); importing this package does not import them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._scenario import FakeAPI
+from ._cli import add_arguments, main
+from ._run import RunningServer, serve_in_thread
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
+__all__ = ["FakeAPI", "RunningServer", "add_arguments", "create_app", "main", "serve_in_thread"]
+
+
+def create_app(api: FakeAPI | None = None) -> Starlette:
+    """The ASGI app (e.g. ``uvicorn --factory claude_stream_nb.server:create_app``)."""
+    from ._app import create_app as build
+
+    return build(api)

@@ -1,0 +1,279 @@
+"""The live client against a real HTTP server on 127.0.0.1 that injects faults."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from claude_stream_nb import replay
+from claude_stream_nb._fixtures import load_fixture
+from claude_stream_nb._stream import StreamFold
+from claude_stream_nb._terminal import TerminalRenderer
+from claude_stream_nb.live import (
+    AuthenticationError,
+    Claude,
+    ConnectionFailed,
+    InvalidRequestError,
+    OverloadedError,
+    ashow,
+    show,
+)
+from claude_stream_nb.server import serve_in_thread
+from claude_stream_nb.view import StreamView
+from claude_stream_nb.view._capture import capture_comms
+
+KEY = "sk-ant-api03-TESTKEY-never-to-be-seen-0123456789abcdef"
+ASK = {"max_tokens": 1024, "messages": [{"role": "user", "content": "Explain SSE"}]}
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    running = serve_in_thread(speed=None)
+    try:
+        yield running.url
+    finally:
+        running.stop()
+
+
+class Log:
+    """Every request the client sent: body and headers."""
+
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> None:
+        self.requests.append(request)
+
+    def bodies(self) -> list[dict[str, Any]]:
+        return [json.loads(r.content) for r in self.requests]
+
+
+def client(url: str, log: Log | None = None, *, read: float = 10.0, **options: Any) -> Claude:
+    hooks = {"request": [log]} if log else {}
+    http = httpx.Client(timeout=httpx.Timeout(5.0, read=read), event_hooks=hooks)
+    return Claude(KEY, base_url=url, http_client=http, idle_timeout=read, **options)
+
+
+def quiet() -> tuple[TerminalRenderer, io.StringIO]:
+    out = io.StringIO()
+    return TerminalRenderer(out, color=False), out
+
+
+def final_text(name: str) -> str:
+    fold = StreamFold()
+    fold.feed(load_fixture(name).body)
+    return fold.close().text
+
+
+def test_a_plain_stream_matches_the_fixture(server: str) -> None:
+    sink, out = quiet()
+    log = Log()
+    with client(server, log) as claude:
+        message = claude.stream(model="thinking_tool_use", sink=sink, **ASK)
+    assert message.state == "complete"
+    assert message["content"] == replay("thinking_tool_use", instant=True, sink=quiet()[0])["content"]
+    (request,) = log.requests
+    assert request.headers["x-api-key"] == KEY
+    assert request.headers["anthropic-version"] == "2023-06-01"
+    assert json.loads(request.content)["stream"] is True
+    assert "■ tool_use" in out.getvalue()
+
+
+def test_bearer_auth_betas_and_version_are_configurable(server: str) -> None:
+    log = Log()
+    with client(server, log, auth="bearer", betas=["a-2025", "b-2026"], version="2026-10-21") as claude:
+        claude.stream(model="plain_text", sink=quiet()[0], **ASK)
+    headers = log.requests[0].headers
+    assert headers["authorization"] == f"Bearer {KEY}"
+    assert "x-api-key" not in headers
+    assert headers["anthropic-beta"] == "a-2025,b-2026"
+    assert headers["anthropic-version"] == "2026-10-21"
+
+
+def test_529_is_retried_after_retry_after(server: str) -> None:
+    sink, out = quiet()
+    log = Log()
+    began = time.monotonic()
+    message = _with_fault(server, log, "status=529;retry_after=1;attempts=1", sink)
+    assert time.monotonic() - began >= 1.0
+    assert message.state == "complete"
+    assert len(log.requests) == 2
+    assert "retrying in 1.0 s (attempt 2)" in out.getvalue()
+
+
+def _with_fault(url: str, log: Log, fault: str, sink: Any, model: str = "plain_text", **options: Any) -> Any:
+    hooks = {"request": [log, lambda request: request.headers.__setitem__("x-fault", fault)]}
+    read = options.pop("read", 10.0)
+    http = httpx.Client(timeout=httpx.Timeout(5.0, read=read), event_hooks=hooks)
+    with Claude(KEY, base_url=url, http_client=http, idle_timeout=read, **options) as claude:
+        return claude.stream(model=model, sink=sink, **ASK)
+
+
+def test_429_waits_retry_after_ms(server: str) -> None:
+    log = Log()
+    began = time.monotonic()
+    message = _with_fault(server, log, "status=429;retry_after=0.4;attempts=2", quiet()[0])
+    took = time.monotonic() - began
+    assert message.state == "complete"
+    assert len(log.requests) == 3
+    assert 0.8 <= took < 3
+
+
+def test_401_is_not_retried_and_never_shows_the_key(server: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    sink, out = quiet()
+    log = Log()
+    with pytest.raises(AuthenticationError) as raised:
+        _with_fault(server, log, "status=401", sink)
+    error = raised.value
+    assert len(log.requests) == 1
+    assert (error.status, error.type) == (401, "authentication_error")
+    assert error.request_id
+    for text in (str(error), repr(error), out.getvalue(), caplog.text, repr(Claude(KEY))):
+        assert KEY not in text
+        assert KEY[:20] not in text
+
+
+def test_a_dropped_connection_is_continued_without_duplicate_text(server: str) -> None:
+    sink, out = quiet()
+    log = Log()
+    message = _with_fault(server, log, "drop_after=8;attempts=1", sink, model="long_markdown")
+    assert message.state == "complete"
+    assert len(log.requests) == 2
+    second = log.bodies()[1]
+    prefill = second["messages"][-1]
+    assert prefill["role"] == "assistant"
+    partial = prefill["content"][-1]["text"]
+    assert partial
+    assert final_text("long_markdown").startswith(partial)
+    assert message.text == final_text("long_markdown")
+    assert len(message.snapshot.reconnects) == 1
+    assert "reconnecting to continue (1 of 2)" in out.getvalue()
+
+
+def test_a_stall_fires_the_idle_timeout_and_reconnects(server: str) -> None:
+    log = Log()
+    began = time.monotonic()
+    message = _with_fault(server, log, "stall=5;stall_after=6;attempts=1", quiet()[0], read=0.5)
+    assert time.monotonic() - began < 4
+    assert message.state == "complete"
+    assert message.text == final_text("plain_text")
+    assert len(log.requests) == 2
+
+
+def test_reconnects_are_bounded(server: str) -> None:
+    log = Log()
+    with pytest.raises(ConnectionFailed) as raised:
+        _with_fault(server, log, "drop_after=8", quiet()[0], max_reconnects=1)
+    assert len(log.requests) == 2
+    partial = raised.value.message
+    assert partial is not None
+    assert partial.state == "incomplete"
+    assert partial.text
+    assert final_text("plain_text").startswith(partial.text.rstrip()[:20])
+
+
+def test_an_error_event_mid_stream_is_a_typed_error_with_the_partial_message(server: str) -> None:
+    log = Log()
+    with pytest.raises(InvalidRequestError) as raised:
+        _with_fault(server, log, "error_after=6;type=invalid_request_error", quiet()[0])
+    assert raised.value.status == 200
+    assert len(log.requests) == 1  # not retryable: no reconnect
+    partial = raised.value.message
+    assert partial.state == "errored"
+    assert partial.text
+    assert final_text("plain_text").startswith(partial.text)
+
+
+def test_an_overloaded_error_event_is_continued(server: str) -> None:
+    log = Log()
+    message = _with_fault(server, log, "error_after=6;attempts=1", quiet()[0])
+    assert message.state == "complete"
+    assert message.text == final_text("plain_text")
+    assert len(log.requests) == 2
+
+
+def test_overloaded_error_event_every_time_raises_overloaded(server: str) -> None:
+    with pytest.raises((OverloadedError, ConnectionFailed)):
+        _with_fault(server, Log(), "error_after=6", quiet()[0], max_reconnects=1)
+
+
+def test_record_writes_a_fixture_that_replays_to_the_same_message(server: str, tmp_path: Path) -> None:
+    path = tmp_path / "recorded.sse"
+    with client(server) as claude:
+        message = claude.stream(model="web_search", sink=quiet()[0], record=path, **ASK)
+    data = path.read_bytes()
+    assert KEY.encode() not in data
+    assert b"x-api-key" not in data
+    again = replay(path, instant=True, sink=quiet()[0])
+    assert again["content"] == message["content"]
+    assert again.snapshot.state == "complete"
+    assert load_fixture(path).meta["request"]["messages"] == ASK["messages"]
+
+
+def test_the_view_and_its_widget_state_never_hold_the_key(server: str) -> None:
+    with capture_comms() as sent:
+        view = StreamView("live", threaded=False)
+        with client(server) as claude:
+            claude.stream(model="thinking_tool_use", sink=view, **ASK)
+    everything = json.dumps([data for _, data in sent.messages], default=str) + view.transcript()
+    assert KEY not in everything
+    assert "thinking" in everything
+
+
+def test_the_official_sdk_stream_shows_in_the_same_view(server: str, tmp_path: Path) -> None:
+    anthropic = pytest.importorskip("anthropic")
+    sdk = anthropic.Anthropic(api_key=KEY, base_url=server)
+    path = tmp_path / "sdk.sse"
+    view = StreamView("sdk", threaded=False)
+    message = show(sdk.messages.stream(model="parallel_tools", **ASK), sink=view, record=path)
+    assert message["content"] == replay("parallel_tools", instant=True, sink=quiet()[0])["content"]
+    assert view.snapshot.state == "complete"
+    assert replay(path, instant=True, sink=quiet()[0])["content"] == message["content"]
+    assert KEY.encode() not in path.read_bytes()
+    sdk.close()
+
+
+async def _async_sdk(server: str) -> Any:
+    anthropic = pytest.importorskip("anthropic")
+    sdk = anthropic.AsyncAnthropic(api_key=KEY, base_url=server)
+    try:
+        return await ashow(sdk.messages.stream(model="tool_use", **ASK), sink=quiet()[0])
+    finally:
+        await sdk.close()
+
+
+def test_the_async_sdk_stream_too(server: str) -> None:
+    import asyncio
+
+    message = asyncio.run(_async_sdk(server))
+    assert message["content"] == replay("tool_use", instant=True, sink=quiet()[0])["content"]
+
+
+def test_astream_runs_in_an_event_loop(server: str) -> None:
+    import asyncio
+
+    async def main() -> Any:
+        claude = Claude(KEY, base_url=server)
+        try:
+            return await claude.astream(model="unicode", sink=quiet()[0], **ASK)
+        finally:
+            await claude.aclose()
+
+    message = asyncio.run(main())
+    assert message.text == final_text("unicode")
+
+
+def test_no_key_for_the_real_api_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
+    with pytest.raises(Exception, match="no API key: set ANTHROPIC_API_KEY"):
+        Claude().stream(model="claude-sonnet-4-6", sink=quiet()[0], **ASK)
