@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TextIO
 
 from ._fixtures import bundled_fixtures, load_fixture
@@ -77,7 +78,41 @@ def _parser() -> argparse.ArgumentParser:
         description="Serve recorded fixtures as the Messages API on 127.0.0.1, with their timing and faults.",
     )
     add_serve_arguments(serve)  # sets run=claude_stream_nb.server.main
+
+    record = sub.add_parser(
+        "record",
+        help="stream a request live from the API and save it as a fixture",
+        description="Send a Messages API request (a JSON file, or - for stdin) with streaming on, show the stream, "
+        "and save it in the fixture format. The key comes from ANTHROPIC_API_KEY (never written to the file); "
+        "ANTHROPIC_BASE_URL points it at a gateway or the fixture server.",
+    )
+    record.add_argument("request", help="a JSON file with the request body (model, max_tokens, messages, ...)")
+    record.add_argument("-o", "--output", required=True, help="the fixture file to write")
+    record.add_argument("--color", action=argparse.BooleanOptionalAction, default=None, help="force colour on/off")
+    record.set_defaults(run=_record)
     return parser
+
+
+def _record(args: argparse.Namespace) -> int:
+    from .live import ClaudeError, stream
+
+    try:
+        text = sys.stdin.read() if args.request == "-" else Path(args.request).read_text(encoding="utf-8")
+        request = json.loads(text)
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.request}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise UsageError(f"{args.request} is not JSON: {exc}") from None
+    if not isinstance(request, dict) or not isinstance(request.get("messages"), list):
+        raise UsageError(f"{args.request}: expected a JSON object with model, max_tokens and messages")
+    request.pop("stream", None)
+    try:
+        message = stream(record=args.output, sink=TerminalRenderer(sys.stdout, color=args.color), **request)
+    except ClaudeError as exc:
+        _err(str(exc))
+        return 1
+    print(f"saved {args.output}", file=sys.stderr)
+    return 0 if message.state == "complete" else 1
 
 
 def _speed(text: str) -> float:

@@ -277,3 +277,34 @@ def test_no_key_for_the_real_api_is_a_clear_error(monkeypatch: pytest.MonkeyPatc
     monkeypatch.delenv("ANTHROPIC_BASE_URL", raising=False)
     with pytest.raises(Exception, match="no API key: set ANTHROPIC_API_KEY"):
         Claude().stream(model="claude-sonnet-4-6", sink=quiet()[0], **ASK)
+
+
+def test_the_record_command_saves_a_fixture_without_the_key(server: str, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({"model": "thinking_text", **ASK}))
+    output = tmp_path / "recorded.sse"
+    env = {**os.environ, "ANTHROPIC_BASE_URL": server, "ANTHROPIC_API_KEY": KEY, "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "claude_stream_nb.cli", "record", str(request), "-o", str(output)]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "■ end_turn" in result.stdout
+    assert KEY not in result.stdout + result.stderr
+    assert KEY.encode() not in output.read_bytes()
+    assert replay(output, instant=True, sink=quiet()[0]).text == final_text("thinking_text")
+
+
+def test_the_record_command_reports_a_bad_request_file(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    command = [sys.executable, "-m", "claude_stream_nb.cli", "record", str(bad), "-o", str(tmp_path / "x.sse")]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "is not JSON" in result.stderr
+    assert "Traceback" not in result.stderr
