@@ -308,3 +308,27 @@ def test_the_record_command_reports_a_bad_request_file(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "is not JSON" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_interrupt_closes_the_connection_and_keeps_the_partial_answer(server: str) -> None:
+    import signal
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    view = StreamView("interrupted", threaded=False)
+    http = httpx.Client(timeout=httpx.Timeout(5.0, read=10.0), headers={"x-speed": "1"})
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    try:
+        with Claude(KEY, base_url=server, http_client=http) as claude:
+            signal.setitimer(signal.ITIMER_REAL, 1.5)
+            with pytest.raises(KeyboardInterrupt):
+                claude.stream(model="long_markdown", sink=view, **ASK)
+            pool = http._transport._pool  # type: ignore[attr-defined]
+            assert all(connection.is_closed() for connection in pool.connections)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert view.snapshot.state == "stopped"
+    assert 0 < len(view.snapshot.text) < len(final_text("long_markdown"))
+    assert "stopped" in view.header.value
