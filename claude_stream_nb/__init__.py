@@ -5,7 +5,7 @@ bytes -> SSE events (``SSEDecoder``) -> typed events (``parse_event``) -> snapsh
 """
 
 from ._accumulate import accumulate, finish
-from ._api import Message, replay
+from ._api import Message, play, replay
 from ._events import Event, parse_event
 from ._fixtures import Fixture, FixtureWriter, bundled_fixtures, load_fixture, read_fixture
 from ._partial_json import PartialJSON, parse_partial
@@ -41,6 +41,7 @@ __all__ = [
     "load_fixture",
     "parse_event",
     "parse_partial",
+    "play",
     "read_fixture",
     "replay",
     "replay_chunks",

@@ -11,7 +11,7 @@ from ._replay import Pacer, replay_chunks
 from ._snapshot import Snapshot
 from ._stream import Sink, consume
 
-__all__ = ["Message", "in_notebook", "replay"]
+__all__ = ["Message", "in_notebook", "play", "replay"]
 
 
 class Message(dict[str, Any]):
@@ -79,3 +79,15 @@ def replay(
     pacer = Pacer(speed, instant=instant)
     chunks = ((chunk.raw, chunk.time) for chunk in replay_chunks(fixture, pacer))
     return Message(consume(chunks, [sink or default_sink(fixture.name)]))
+
+
+def play(source: str | Path | bytes, *, speed: float = 1.0, autoplay: bool = False) -> Any:
+    """A step-through player for a recorded stream: Play / Pause / Step / Back-to-start and a
+    speed slider; beside the live view, the current raw event and what it changed.
+    Display it by leaving it as the cell's last expression."""
+    from .view import Player
+
+    player = Player(load_fixture(source), speed=speed)
+    if autoplay:
+        player.play()
+    return player

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 
 from ._fixtures import Fixture, Recorded
 
-__all__ = ["Pacer", "areplay_chunks", "replay_chunks", "synthetic_times"]
+__all__ = ["Pacer", "areplay_chunks", "replay_chunks", "synthetic_times", "timed_chunks"]
 
 _MAX_WAIT = 0.05  # wake at least this often so speed changes and pauses apply promptly
 
@@ -85,7 +85,7 @@ class Pacer:
 def replay_chunks(fixture: Fixture, pacer: Pacer | None = None) -> Iterator[Recorded]:
     """Each event's bytes when it is due, with its recorded time."""
     pacer = pacer or Pacer()
-    for chunk in _timed(fixture):
+    for chunk in timed_chunks(fixture):
         assert chunk.time is not None
         while (delay := pacer.wait_for(chunk.time)) > 0:
             time.sleep(delay)
@@ -95,14 +95,15 @@ def replay_chunks(fixture: Fixture, pacer: Pacer | None = None) -> Iterator[Reco
 async def areplay_chunks(fixture: Fixture, pacer: Pacer | None = None) -> AsyncIterator[Recorded]:
     """:func:`replay_chunks` for an event loop."""
     pacer = pacer or Pacer()
-    for chunk in _timed(fixture):
+    for chunk in timed_chunks(fixture):
         assert chunk.time is not None
         while (delay := pacer.wait_for(chunk.time)) > 0:
             await asyncio.sleep(delay)
         yield chunk
 
 
-def _timed(fixture: Fixture) -> list[Recorded]:
+def timed_chunks(fixture: Fixture) -> list[Recorded]:
+    """The fixture's chunks, each with a time (synthetic pacing for an untimed capture)."""
     chunks = fixture.chunks()
     if all(c.time is not None for c in chunks):
         return chunks

@@ -2,9 +2,10 @@
 
     python scripts/execute_notebooks.py [notebooks/NAME.ipynb ...]
 
-Outputs are what GitHub and nbviewer show. Live views end as static transcripts, so the
-notebooks keep no widget state (``metadata.widgets`` is dropped: a saved view without its state
-would only say "model not found").
+Outputs are what GitHub and nbviewer show. Live views end as static transcripts, and a player
+carries one as its ``text/html`` fallback, so the notebooks keep no widget state: the widget
+views and ``metadata.widgets`` are dropped (a saved view without its state would only say
+"model not found").
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ def execute(path: Path) -> None:
     client.store_widget_state = False
     client.execute()
     notebook.metadata.pop("widgets", None)
+    for cell in notebook.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/html" in data:
+                data.pop("application/vnd.jupyter.widget-view+json", None)
     nbformat.write(notebook, path)
     print(f"executed {path.relative_to(ROOT)}")
 

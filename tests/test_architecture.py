@@ -84,6 +84,7 @@ def test_the_public_api_is_short_and_sorted() -> None:
         "load_fixture",
         "parse_event",
         "parse_partial",
+        "play",
         "read_fixture",
         "replay",
         "replay_chunks",

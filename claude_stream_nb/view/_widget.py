@@ -96,6 +96,11 @@ class StreamView:
             elif self._threaded:
                 self._start_ticker()
 
+    def refresh(self) -> None:
+        """Send a frame now (a player stepping event by event wants each one shown)."""
+        with self._lock:
+            self._frame()
+
     def notice(self, text: str) -> None:
         """A word from the source (retrying, reconnecting), shown under the header at once."""
         with self._lock:
