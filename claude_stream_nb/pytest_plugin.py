@@ -14,7 +14,7 @@ Importing this module imports nothing beyond pytest: it is loaded into every pyt
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -43,3 +43,52 @@ def claude_fixture_server() -> Iterator[str]:
         pytest.fail(f"claude_fixture_server needs {exc.name}: pip install 'claude-stream-nb[serve]'")
     with server as url:
         yield url
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Teach nbval about ``update_display_data``, so notebooks whose views end as transcripts
+    (this package's) compare as they were saved. nbval 0.11 drops such messages ("unhandled
+    iopub msg"), which would leave the live widget where the saved output has the transcript."""
+    if config.pluginmanager.hasplugin("nbval"):
+        _patch_nbval()
+
+
+def _patch_nbval() -> None:
+    """A display with a display_id is held back until it is updated (or the cell goes idle),
+    then handed to nbval once, with its final data, where it was first shown."""
+    from nbval.kernel import RunningKernel  # type: ignore[import-untyped]
+
+    if getattr(RunningKernel.get_message, "_csn_patched", False):
+        return
+    original = RunningKernel.get_message
+    held: dict[str, dict[str, Any]] = {}  # display_id -> the display_data message, not yet handed on
+    ready: list[dict[str, Any]] = []  # messages to hand on before reading the next one
+
+    def get_message(self: object, stream: str, timeout: float | None = None) -> dict[str, Any]:
+        if stream == "iopub" and ready:
+            return ready.pop(0)
+        msg: dict[str, Any] = original(self, stream, timeout=timeout)
+        content = msg.get("content")
+        if stream != "iopub" or not isinstance(content, dict):
+            return msg
+        kind = msg.get("msg_type")
+        display_id = (content.get("transient") or {}).get("display_id")
+        if kind == "display_data" and display_id:
+            held[display_id] = msg
+            return _skipped(msg)
+        if kind == "update_display_data" and display_id in held:
+            shown = held.pop(display_id)
+            shown["content"] = {**shown["content"], "data": content["data"], "metadata": content.get("metadata", {})}
+            return shown
+        if kind == "status" and content.get("execution_state") == "idle" and held:
+            ready.extend([*held.values(), msg])  # never updated: hand them on as they were
+            held.clear()
+            return ready.pop(0)
+        return msg
+
+    get_message._csn_patched = True  # type: ignore[attr-defined]
+    RunningKernel.get_message = get_message
+
+
+def _skipped(msg: dict[str, Any]) -> dict[str, Any]:
+    return {**msg, "msg_type": "comm_held_display"}  # nbval skips comm* messages

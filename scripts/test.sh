@@ -8,4 +8,4 @@ ensure_venv ".[test,serve,notebook,sdk]"
 ensure_chromium
 echo "== ruff"; ruff check .
 echo "== mypy"; mypy
-echo "== pytest"; exec pytest --nbval-lax tests notebooks "$@"
+echo "== pytest"; exec pytest --nbval --nbval-sanitize-with notebooks/sanitize.cfg tests notebooks "$@"
