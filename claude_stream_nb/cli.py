@@ -22,6 +22,7 @@ from ._snapshot import Snapshot
 from ._stream import Sink, consume
 from ._terminal import EventLog, TerminalRenderer
 from .server import add_arguments as add_serve_arguments
+from .server._cli import positive_float
 
 PROG = "claude-stream-nb"
 
@@ -61,7 +62,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Play a recorded stream in the terminal with its original timing.",
     )
     replay.add_argument("source", help="a bundled fixture name (see `list`), a file, or - to read stdin live")
-    replay.add_argument("--speed", type=_speed, default=1.0, help="playback speed factor, e.g. 0.25, 2, 10")
+    replay.add_argument("--speed", type=positive_float, default=1.0, help="playback speed factor, e.g. 0.25, 2, 10")
     replay.add_argument("--instant", action="store_true", help="no delays")
     mode = replay.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="print the final message as JSON (no delays)")
@@ -113,16 +114,6 @@ def _record(args: argparse.Namespace) -> int:
         return 1
     print(f"saved {args.output}", file=sys.stderr)
     return 0 if message.state == "complete" else 1
-
-
-def _speed(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"speed must be positive, got {text}")
-    return value
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--port", type=int, default=8765, help="port (default 8765; 0: any free port)")
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1 only)")
-    parser.add_argument("--speed", type=_positive, default=1.0, help="replay speed factor (default 1: as recorded)")
+    parser.add_argument("--speed", type=positive_float, default=1.0, help="replay speed (default 1: as recorded)")
     parser.add_argument("--instant", action="store_true", help="no pacing at all (faults still take time)")
     parser.add_argument("--default", help="fixture or scenario for requests that name none (default: workshop)")
     parser.add_argument("--fault", help="faults for every request, e.g. 'status=529;retry_after=2'")
@@ -29,7 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(run=main)
 
 
-def _positive(text: str) -> float:
+def positive_float(text: str) -> float:
+    """argparse type: a speed factor (> 0)."""
     try:
         value = float(text)
     except ValueError:
