@@ -166,6 +166,8 @@ def _start(snap: Snapshot, event: ContentBlockStart, changes: Changes) -> None:
     if block.is_tool_use:
         block = evolve(block, input=data.get("input", {}))
     changes["blocks"] = (*snap.blocks, block)
+    if snap.first_block_at is None:
+        changes["first_block_at"] = event.sse.time
 
 
 def _stop(snap: Snapshot, event: ContentBlockStop, changes: Changes) -> None:

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ._fixtures import load_fixture
+from ._fixtures import Fixture, load_fixture
 from ._replay import Pacer, replay_chunks
 from ._snapshot import Snapshot
 from ._stream import Sink, consume
@@ -32,6 +32,16 @@ class Message(dict[str, Any]):
     @property
     def state(self) -> str:
         return self.snapshot.state
+
+    @property
+    def tool_errors(self) -> list[dict[str, str]]:
+        """Tool calls whose input is not valid JSON (cut off by ``max_tokens``, or invalid):
+        never run them. Their ``input`` in the message is only what could be salvaged."""
+        return [
+            {"id": str(b.start.get("id", "")), "name": str(b.start.get("name", "")), "error": b.json_error}
+            for b in self.snapshot.blocks
+            if b.is_tool_use and b.json_error
+        ]
 
     def __repr__(self) -> str:
         snap = self.snapshot
@@ -66,7 +76,7 @@ def default_sink(title: str | None = None) -> Sink:
 
 
 def replay(
-    source: str | Path | bytes,
+    source: str | Path | bytes | Fixture,
     *,
     speed: float = 1.0,
     instant: bool = False,
@@ -81,7 +91,7 @@ def replay(
     return Message(consume(chunks, [sink or default_sink(fixture.name)]))
 
 
-def play(source: str | Path | bytes, *, speed: float = 1.0, autoplay: bool = False) -> Any:
+def play(source: str | Path | bytes | Fixture, *, speed: float = 1.0, autoplay: bool = False) -> Any:
     """A step-through player for a recorded stream: Play / Pause / Step / Back-to-start and a
     speed slider; beside the live view, the current raw event and what it changed.
     Display it by leaving it as the cell's last expression."""

@@ -34,9 +34,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from ._sse import SSEDecoder
+
+if TYPE_CHECKING:
+    from ._snapshot import Snapshot
 
 __all__ = [
     "Fixture",
@@ -88,6 +91,16 @@ class Fixture:
     def chunks(self) -> list[Recorded]:
         return [*self.events, *([self.trailing] if self.trailing else [])]
 
+    def fold(self) -> Snapshot:
+        """The final snapshot, folded with the recorded times (nothing displayed)."""
+        from ._stream import StreamFold
+
+        fold = StreamFold()
+        for chunk in self.chunks():
+            for _ in fold.ifeed(chunk.raw, chunk.time):
+                pass
+        return fold.close()
+
 
 def read_fixture(data: bytes, name: str = "<bytes>") -> Fixture:
     """Parse fixture bytes (or a plain SSE capture)."""
@@ -103,8 +116,10 @@ def read_fixture(data: bytes, name: str = "<bytes>") -> Fixture:
     return Fixture(name=name, events=tuple(events), trailing=trailing, meta=meta)
 
 
-def load_fixture(source: str | Path | bytes) -> Fixture:
-    """A bundled fixture by name, a path to a fixture file, or fixture bytes."""
+def load_fixture(source: str | Path | bytes | Fixture) -> Fixture:
+    """A bundled fixture by name, a path to a fixture file, fixture bytes (or a Fixture)."""
+    if isinstance(source, Fixture):
+        return source
     if isinstance(source, bytes):
         return read_fixture(source)
     path = Path(source)

@@ -32,6 +32,8 @@ class PartialJSON:
     """True when the text is a whole JSON value."""
     pending: str = ""
     """An unfinished number or literal at the end, held back from ``value`` (e.g. ``"12"``)."""
+    in_string: bool = False
+    """True when the text ends inside a string: the last string in ``value`` may still grow."""
     error: str | None = None
     """Set when the text can never become valid JSON."""
 
@@ -69,14 +71,18 @@ def parse_partial(text: str) -> PartialJSON:
     except ValueError as exc:
         return PartialJSON(None, complete=False, error=f"invalid JSON: {exc}")
     pending = ""
-    if text.rstrip()[-1:] in _SCALAR_TAIL and _scalar_is_open(data):
+    try:
+        in_string = jiter.from_json(data, partial_mode=True) != value
+    except ValueError:
+        in_string = False
+    if not in_string and text.rstrip()[-1:] in _SCALAR_TAIL and _scalar_is_open(data):
         stripped = text.rstrip()
         cut = len(stripped)
         while cut and stripped[cut - 1] in _SCALAR_TAIL:
             cut -= 1
         pending = stripped[cut:]
         value = jiter.from_json(stripped[:cut].encode(), partial_mode="trailing-strings")
-    return PartialJSON(value, complete=False, pending=pending)
+    return PartialJSON(value, complete=False, pending=pending, in_string=in_string)
 
 
 def _scalar_is_open(data: bytes) -> bool:

@@ -189,6 +189,8 @@ class Snapshot:
     """Why a stream that did not complete ended (incomplete or stopped)."""
     first_event_at: float | None = None
     first_token_at: float | None = None
+    first_block_at: float | None = None
+    """When the first content block began (hidden thinking produces output before any delta)."""
     last_event_at: float | None = None
     ended_at: float | None = None
 
@@ -256,8 +258,10 @@ class Snapshot:
 
     @property
     def tokens_per_second(self) -> float | None:
-        """Output tokens over the time from the first token to the last event."""
-        tokens, start, end = self.output_tokens, self.first_token_at, self.total_time
+        """Output tokens over the time the output took: from the first content block (which is
+        the first token, unless thinking was hidden) to the last event."""
+        start = self.first_block_at if self.first_block_at is not None else self.first_token_at
+        tokens, end = self.output_tokens, self.total_time
         if not tokens or start is None or end is None or end <= start:
             return None
         return tokens / (end - start)

@@ -229,7 +229,7 @@ def test_metrics_come_from_arrival_times() -> None:
     assert snap.time_to_first_byte == 0.3
     assert snap.time_to_first_token == 0.6
     assert snap.total_time == 2.6
-    assert snap.tokens_per_second == 40 / 2.0
+    assert snap.tokens_per_second == 40 / (2.6 - 0.35)  # from the first block, not the first visible token
     assert snap.blocks[0].duration == 1.6 - 0.35
 
 

@@ -122,7 +122,7 @@ def test_curl_shows_events_one_by_one(server: str) -> None:
     assert len({round(t, 3) for t in times}) >= 15, "events came in a few lumps, not one by one"
     for at, event in zip(times, fixture.events, strict=True):
         assert event.time is not None
-        assert event.time / 4 - 0.005 <= at <= event.time / 4 + 0.25
+        assert event.time / 4 - 0.005 <= at <= event.time / 4 + 0.6  # curl start-up and a loaded CI machine
     assert times[-1] - times[0] > 0.3  # spread over the recorded 0.43 s, not all at the end
 
 
@@ -238,7 +238,7 @@ def test_stall_mid_stream(server: str) -> None:
     assert error is None
     assert len(times) == len(fixture.events)
     assert times[2] < 0.4
-    assert 0.5 <= times[3] - times[2] < 1.0
+    assert 0.45 <= times[3] - times[2] < 1.0  # the server sleeps 0.5 s; client clocks read arrivals a little late or early
     assert times[-1] - times[3] < 0.4
 
 
