@@ -32,6 +32,7 @@ __all__ = [
     "accumulate",
     "aconsume",
     "areplay_chunks",
+    "arun_agent",
     "ashow",
     "astream",
     "bundled_fixtures",
@@ -45,6 +46,7 @@ __all__ = [
     "read_fixture",
     "replay",
     "replay_chunks",
+    "run_agent",
     "show",
     "stream",
 ]
@@ -63,6 +65,10 @@ def __getattr__(name: str) -> object:
         from . import live
 
         return getattr(live, name)
+    if name in ("run_agent", "arun_agent"):
+        from . import agent
+
+        return getattr(agent, name)
     if name == "ReplayTransport":
         from ._transport import ReplayTransport
 

@@ -124,6 +124,16 @@ BUNDLED_SCENARIOS: dict[str, Scenario] = {
         turns=(("tool_use", None), ("plain_text", None)),
         description="Two turns: a get_weather tool call, then (after the tool result) a text answer",
     ),
+    # Scripted for the example tools in claude_stream_nb.agent.examples (run_agent's demos).
+    **{
+        name: Scenario(name, tuple((f"{name}_{n}", None) for n in range(1, turns + 1)), description=text)
+        for name, turns, text in (
+            ("agent_weather", 2, "run_agent: a get_weather call for Paris, then the answer"),
+            ("agent_parallel", 2, "run_agent: get_weather for Shanghai and Paris in parallel, then the answer"),
+            ("agent_tool_error", 2, "run_agent: get_weather for Atlantis fails, then the answer says so"),
+            ("agent_three_turns", 3, "run_agent: thinking + list_cities, three get_weather calls, the answer"),
+        )
+    },
 }
 
 

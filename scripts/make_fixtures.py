@@ -35,6 +35,10 @@ sys.path.insert(0, str(ROOT))  # runnable from a checkout without installing the
 
 from claude_stream_nb._fixtures import Recorded, dumps  # noqa: E402
 from claude_stream_nb._sse import encode_event  # noqa: E402
+from claude_stream_nb._stream import StreamFold  # noqa: E402
+from claude_stream_nb.agent import Tool  # noqa: E402
+from claude_stream_nb.agent._tools import result_text  # noqa: E402
+from claude_stream_nb.agent.examples import get_weather, list_cities  # noqa: E402
 
 SEED = "claude-stream-nb fixtures v1"
 CUT = "\x1f"  # inside a text given to the builder: force a delta boundary here
@@ -685,6 +689,160 @@ def unknown_events(out: Path) -> None:
     )
 
 
+# -- agent conversations: one fixture per turn, served in order by the bundled scenarios ----------
+
+
+class Conversation:
+    """A scripted agent conversation, one fixture per turn (``NAME_1``, ``NAME_2``...).
+
+    Each turn's request header holds the conversation exactly as ``run_agent`` sends it: the
+    assistant turns as streamed, and the results of the example tools
+    (:mod:`claude_stream_nb.agent.examples`), so the last turn reads right when they run.
+    """
+
+    def __init__(self, out: Path, name: str, prompt: str, tools: list[Any], turns: int, **extra: Any):
+        self.out, self.name, self.turns, self.extra = out, name, turns, extra
+        self.messages: list[dict[str, Any]] = [{"role": "user", "content": prompt}]
+        self.tools = {fn.__name__: fn for fn in tools}
+        self.definitions = [Tool.from_function(fn).definition() for fn in tools]
+        self.turn = 0
+
+    def stream(self, tps: float | None = None) -> Stream:
+        self.turn += 1
+        input_tokens = 640 + 90 * len(self.messages) + 25 * self.turn
+        return Stream(f"{self.name}_{self.turn}", input_tokens=input_tokens, tps=tps)
+
+    def save(self, s: Stream, what: str) -> None:
+        req = {
+            "model": SONNET,
+            "max_tokens": self.extra.get("max_tokens", 1024),
+            **{k: v for k, v in self.extra.items() if k != "max_tokens"},
+            "tools": self.definitions,
+            "messages": json.loads(json.dumps(self.messages)),
+        }
+        description = f"Agent scenario {self.name}, turn {self.turn} of {self.turns}: {what}"
+        s.save(self.out, f"{self.name}_{self.turn}", description, req)
+        fold = StreamFold()
+        for event in s.events:
+            fold.feed(event.raw)
+        content = fold.close().to_message()["content"]
+        self.messages.append({"role": "assistant", "content": content})
+        results = [self._run(block) for block in content if block["type"] == "tool_use"]
+        if results:
+            self.messages.append({"role": "user", "content": results})
+
+    def _run(self, block: dict[str, Any]) -> dict[str, Any]:
+        result = {"type": "tool_result", "tool_use_id": block["id"]}
+        try:
+            return {**result, "content": result_text(self.tools[block["name"]](**block["input"]))}
+        except Exception as exc:
+            return {**result, "content": f"{type(exc).__name__}: {exc}", "is_error": True}
+
+
+def agent_weather(out: Path) -> None:
+    c = Conversation(out, "agent_weather", "What's the weather in Paris right now?", [get_weather], 2)
+    s = c.stream()
+    s.message_start()
+    s.text("I'll check the current weather in Paris.")
+    s.tool_use("get_weather", jtext({"city": "Paris", "unit": "celsius"}))
+    s.finish("tool_use")
+    c.save(s, "text, then a get_weather call (tool_use)")
+    s = c.stream()
+    s.message_start()
+    s.text(
+        "It's **18 °C** and partly cloudy in Paris right now, with 64% humidity and a light wind of "
+        "12 km/h. A light jacket should be enough if you're heading out."
+    )
+    s.finish("end_turn")
+    c.save(s, "the answer, from the get_weather result (end_turn)")
+
+
+def agent_parallel(out: Path) -> None:
+    c = Conversation(out, "agent_parallel", "Weather in Shanghai and Paris?", [get_weather], 2)
+    s = c.stream()
+    s.message_start()
+    s.text("I'll look up both cities at once.")
+    s.tool_use("get_weather", jtext({"city": "Shanghai"}))
+    s.tool_use("get_weather", jtext({"city": "Paris"}))
+    s.finish("tool_use")
+    c.save(s, "two get_weather calls in parallel (tool_use)")
+    s = c.stream()
+    s.message_start()
+    s.text(
+        "Here's the weather right now:\n\n"
+        "| City | Temperature | Conditions |\n|---|---|---|\n"
+        "| Shanghai | 24 °C | light rain, 88% humidity |\n"
+        "| Paris | 18 °C | partly cloudy, 64% humidity |\n\n"
+        "Shanghai is 6 °C warmer but wet, so take an umbrella there. Paris is cooler and dry."
+    )
+    s.finish("end_turn")
+    c.save(s, "the answer, comparing both results (end_turn)")
+
+
+def agent_tool_error(out: Path) -> None:
+    c = Conversation(out, "agent_tool_error", "What's the weather in Atlantis?", [get_weather], 2)
+    s = c.stream()
+    s.message_start()
+    s.text("Let me check the weather in Atlantis.")
+    s.tool_use("get_weather", jtext({"city": "Atlantis"}))
+    s.finish("tool_use")
+    c.save(s, "a get_weather call the tool answers with an error (tool_use)")
+    s = c.stream()
+    s.message_start()
+    s.text(
+        "I couldn't get the weather for Atlantis: the weather service has no data for it. It only "
+        "covers Cairo, Paris and Shanghai. If you had a real city in mind, tell me which one and "
+        "I'll check it."
+    )
+    s.finish("end_turn")
+    c.save(s, "the answer, acknowledging the tool's error (end_turn)")
+
+
+def agent_three_turns(out: Path) -> None:
+    c = Conversation(
+        out,
+        "agent_three_turns",
+        "Which of the cities you cover is the warmest right now?",
+        [list_cities, get_weather],
+        3,
+        max_tokens=4096,
+        thinking=THINKING,
+    )
+    s = c.stream()
+    s.message_start()
+    s.thinking(
+        "The user wants the warmest of the cities the weather service covers. I don't know which "
+        "cities those are, so first I'll call list_cities, then get the weather for each one and "
+        "compare the temperatures."
+    )
+    s.text("First, let me see which cities the weather service covers.")
+    s.tool_use("list_cities", "")
+    s.finish("tool_use")
+    c.save(s, "thinking, then a list_cities call with an empty input (tool_use)")
+    s = c.stream(tps=42)  # unhurried, so each call below has a second of streaming after it
+    s.message_start()
+    s.text("The service covers three cities. I'll check each one, starting with Cairo.")
+    s.tool_use("get_weather", jtext({"city": "Cairo"}))
+    s.text("Next, Paris, which is usually mild at this time of year.")
+    s.tool_use("get_weather", jtext({"city": "Paris"}))
+    s.text("And finally Shanghai.")
+    s.tool_use("get_weather", jtext({"city": "Shanghai"}))
+    s.text(
+        "That's all three. Once the readings are back, I'll compare the temperatures and tell you "
+        "which city is the warmest right now."
+    )
+    s.finish("tool_use")
+    c.save(s, "three get_weather calls spread over the answer, text between them (tool_use)")
+    s = c.stream()
+    s.message_start()
+    s.text(
+        "**Cairo** is the warmest right now, at 31 °C and sunny. Shanghai comes second at 24 °C with "
+        "light rain, and Paris is the coolest at 18 °C and partly cloudy."
+    )
+    s.finish("end_turn")
+    c.save(s, "the answer, from all three readings (end_turn)")
+
+
 FIXTURES = [
     plain_text,
     long_markdown,
@@ -701,6 +859,10 @@ FIXTURES = [
     unicode,
     xss,
     unknown_events,
+    agent_weather,
+    agent_parallel,
+    agent_tool_error,
+    agent_three_turns,
 ]
 
 
@@ -712,8 +874,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     for build in FIXTURES:
+        before = set(args.out.glob("*.sse"))
         build(args.out)
-        print(f"wrote {args.out / build.__name__}.sse")
+        for path in sorted(set(args.out.glob("*.sse")) - before) or [args.out / f"{build.__name__}.sse"]:
+            print(f"wrote {path}")
 
 
 LONG_MARKDOWN = r"""

@@ -75,6 +75,7 @@ def test_the_public_api_is_short_and_sorted() -> None:
         "accumulate",
         "aconsume",
         "areplay_chunks",
+        "arun_agent",
         "ashow",
         "astream",
         "bundled_fixtures",
@@ -88,6 +89,7 @@ def test_the_public_api_is_short_and_sorted() -> None:
         "read_fixture",
         "replay",
         "replay_chunks",
+        "run_agent",
         "show",
         "stream",
     }
