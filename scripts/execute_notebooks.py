@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbclient import NotebookClient
@@ -31,8 +32,23 @@ def execute(path: Path) -> None:
             data = output.get("data", {})
             if "text/html" in data:
                 data.pop("application/vnd.jupyter.widget-view+json", None)
+        cell["outputs"] = _merge_streams(cell.get("outputs", []))
     nbformat.write(notebook, path)
     print(f"executed {path.relative_to(ROOT)}")
+
+
+def _merge_streams(outputs: list[Any]) -> list[Any]:
+    """One output per run of prints to the same stream (a typewriter prints piece by piece;
+    nbviewer and GitHub would show each piece on a line of its own). Text is kept as is."""
+    merged: list[Any] = []
+    for output in outputs:
+        last = merged[-1] if merged else None
+        if output.get("output_type") == "stream" and last is not None and last.get("output_type") == "stream":
+            if last.get("name") == output.get("name"):
+                last["text"] = last["text"] + output["text"]
+                continue
+        merged.append(output)
+    return merged
 
 
 if __name__ == "__main__":
