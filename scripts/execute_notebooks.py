@@ -42,11 +42,10 @@ def _merge_streams(outputs: list[Any]) -> list[Any]:
     nbviewer and GitHub would show each piece on a line of its own). Text is kept as is."""
     merged: list[Any] = []
     for output in outputs:
-        last = merged[-1] if merged else None
-        if output.get("output_type") == "stream" and last is not None and last.get("output_type") == "stream":
-            if last.get("name") == output.get("name"):
-                last["text"] = last["text"] + output["text"]
-                continue
+        last = merged[-1] if merged else {}
+        if output.get("output_type") == last.get("output_type") == "stream" and last.get("name") == output.get("name"):
+            last["text"] = last["text"] + output["text"]
+            continue
         merged.append(output)
     return merged
 
