@@ -239,7 +239,13 @@ class FakeAPI:
         stream = body.get("stream") is True
         plan = stream_plan(fixture, faults, rid) if stream else message_plan(fixture, self.final(name), faults, rid)
         label = f"{name}{' stream' if stream else ''}{f' [{faults}]' if str(faults) else ''}"
-        return replace(plan, speed=self._speed(request), delay=faults.first_byte_delay, label=label)
+        speed = self._speed(request)
+        delay = faults.first_byte_delay
+        if not stream and speed is not None and fixture.events:
+            # Without streaming the whole answer comes at the end, as the API sends it: the wait
+            # is the recording's length (the lesson of "streaming vs waiting").
+            delay += (fixture.events[-1].time or 0.0) / speed
+        return replace(plan, speed=speed, delay=delay, label=label)
 
     def _choose(self, request: Request, body: dict[str, Any], messages: list[Any]) -> str:
         name = request.headers.get("x-fixture") or request.query.get("fixture")

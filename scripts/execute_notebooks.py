@@ -51,6 +51,6 @@ def _merge_streams(outputs: list[Any]) -> list[Any]:
 
 
 if __name__ == "__main__":
-    paths = [Path(p).resolve() for p in sys.argv[1:]] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+    paths = [Path(p).resolve() for p in sys.argv[1:]] or sorted((ROOT / "notebooks").rglob("*.ipynb"))
     for path in paths:
         execute(path)

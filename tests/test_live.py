@@ -202,8 +202,46 @@ def test_an_overloaded_error_event_is_continued(server: str) -> None:
 
 
 def test_overloaded_error_event_every_time_raises_overloaded(server: str) -> None:
-    with pytest.raises((OverloadedError, ConnectionFailed)):
-        _with_fault(server, Log(), "error_after=6", quiet()[0], max_reconnects=1)
+    log = Log()
+    with pytest.raises(OverloadedError) as raised:
+        _with_fault(server, log, "error_after=6", quiet()[0], max_reconnects=1)
+    assert len(log.requests) == 2  # one reconnect, then the typed error
+    partial = raised.value.message
+    assert partial.state == "errored"
+    assert partial.snapshot.error.type == "overloaded_error"
+    assert partial.text
+
+
+def test_idle_timeout_wins_over_the_http_clients_timeout(server: str) -> None:
+    log = Log()
+    fault = {"x-fault": "stall=5;stall_after=6;attempts=1"}
+    http = httpx.Client(timeout=30.0, headers=fault, event_hooks={"request": [log]})  # it would wait 30 s
+    began = time.monotonic()
+    with Claude(KEY, base_url=server, http_client=http, idle_timeout=0.5) as claude:
+        message = claude.stream(model="plain_text", sink=quiet()[0], **ASK)
+    assert time.monotonic() - began < 4
+    assert message.text == final_text("plain_text")
+
+
+def test_the_view_shows_notices_and_the_transcript_keeps_the_join(server: str) -> None:
+    view = StreamView("dropped", threaded=False)
+    log = Log()
+    hooks = {"request": [log, lambda request: request.headers.__setitem__("x-fault", "drop_after=8;attempts=1")]}
+    with Claude(KEY, base_url=server, http_client=httpx.Client(event_hooks=hooks)) as claude:
+        claude.stream(model="plain_text", sink=view, **ASK)
+    assert view.notices in view.widget.children
+    assert "reconnecting to continue" in view.notices.value
+    transcript = view.transcript()
+    assert "reconnecting to continue" in transcript
+    assert 'class="csn-join"' in transcript
+    assert "reconnected 1×" in transcript
+
+
+def test_an_http_error_leaves_an_errored_snapshot(server: str) -> None:
+    with pytest.raises(AuthenticationError) as raised:
+        _with_fault(server, Log(), "status=401", quiet()[0])
+    assert raised.value.message.state == "errored"
+    assert raised.value.message.snapshot.error.type == "authentication_error"
 
 
 def test_record_writes_a_fixture_that_replays_to_the_same_message(server: str, tmp_path: Path) -> None:

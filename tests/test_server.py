@@ -336,3 +336,14 @@ def test_plugin_import_is_light() -> None:
     heavy = "{'starlette', 'uvicorn', 'httpx2', 'anthropic'}"
     code = f"import sys, claude_stream_nb.pytest_plugin; print(sorted({heavy} & set(sys.modules)))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
+
+
+def test_without_streaming_the_answer_comes_after_the_whole_recording(server: str) -> None:
+    duration = load_fixture("plain_text").events[-1].time or 0
+    body = {**STREAM, "model": "plain_text", "stream": False}
+    began = time.monotonic()
+    response = httpx.post(f"{server}/v1/messages", json=body, headers={"x-speed": "4"}, timeout=30)
+    took = time.monotonic() - began
+    assert response.status_code == 200
+    assert response.json()["content"][0]["type"] == "text"
+    assert duration / 4 <= took < duration / 4 + 1.0

@@ -107,9 +107,8 @@ class Claude:
     def _attempt(self, session: Session, step: Step, clock: Callable[[], float]) -> Step:
         if self._http is None:
             self._http = httpx.Client(timeout=self.timeout, transport=self._transport)  # type: ignore[arg-type]
-        headers = self._attempt_headers(session)
         try:
-            with self._http.stream("POST", self._url, json=step.send, headers=headers) as r:
+            with self._http.stream("POST", self._url, **self._request(session, step)) as r:
                 if r.status_code >= 300:
                     return session.http_error(r.status_code, r.headers, r.read(), clock())
                 for chunk in r.iter_bytes():
@@ -139,9 +138,8 @@ class Claude:
     async def _aattempt(self, session: Session, step: Step, clock: Callable[[], float]) -> Step:
         if self._ahttp is None:
             self._ahttp = httpx.AsyncClient(timeout=self.timeout, transport=self._transport)  # type: ignore[arg-type]
-        headers = self._attempt_headers(session)
         try:
-            async with self._ahttp.stream("POST", self._url, json=step.send, headers=headers) as r:
+            async with self._ahttp.stream("POST", self._url, **self._request(session, step)) as r:
                 if r.status_code >= 300:
                     return session.http_error(r.status_code, r.headers, await r.aread(), clock())
                 async for chunk in r.aiter_bytes():
@@ -156,10 +154,13 @@ class Claude:
     def _url(self) -> str:
         return self.base_url + "/v1/messages"
 
-    def _attempt_headers(self, session: Session) -> dict[str, str]:
+    def _request(self, session: Session, step: Step) -> dict[str, Any]:
+        """The body, the headers and this client's timeouts (they win over an ``http_client``'s)."""
         # Which attempt this is (0 first), as the official SDK says it: fault-injecting test
         # servers use it to fail only the first attempts.
-        return {**self.headers(), "x-stainless-retry-count": str(session.retries + session.reconnects)}
+        attempt = str(session.retries + session.reconnects)
+        headers = {**self.headers(), "x-stainless-retry-count": attempt}
+        return {"json": step.send, "headers": headers, "timeout": self.timeout}
 
     def _session(
         self, params: Mapping[str, Any], sink: Sink | None, record: str | Path | None, title: str | None

@@ -17,7 +17,7 @@ from typing import Any
 from .._accumulate import accumulate, finish
 from .._api import Message
 from .._events import parse_event
-from .._snapshot import Snapshot, evolve
+from .._snapshot import ErrorInfo, Snapshot, evolve
 from .._sse import SSEDecoder
 from .._stream import Sink
 from ._errors import APIError, ClaudeError, ConnectionFailed, api_error
@@ -86,9 +86,9 @@ class Session:
         if snap.state == "complete":
             return self._finish()
         if snap.state == "errored" and snap.error is not None:
-            if snap.error.type in RETRYABLE_ERROR_EVENTS:
+            if snap.error.type in RETRYABLE_ERROR_EVENTS and self.reconnects < self.max_reconnects:
                 return self._reconnect(f"{snap.error.type}: {snap.error.message}", at, _errored_at(snap))
-            return self._fail(self._error_event(snap))
+            return self._fail(self._error_event(snap))  # the typed error (OverloadedError...), snapshot kept
         return self._reconnect("the stream ended without message_stop", at)
 
     def http_error(self, status: int, headers: Mapping[str, str], body: bytes, at: float) -> Step:
@@ -144,7 +144,10 @@ class Session:
 
     def _fail(self, error: ClaudeError) -> Step:
         self.error = error
-        if self.snapshot.state in ("waiting", "streaming"):
+        if isinstance(error, APIError) and self.snapshot.state in ("waiting", "streaming"):
+            info = ErrorInfo(error.type, error.text, error.request_id, self.snapshot.events)
+            self.snapshot = evolve(self.snapshot, state="errored", error=info, end_reason=str(error))
+        elif self.snapshot.state in ("waiting", "streaming"):
             self.snapshot = finish(self.snapshot, reason=str(error))
         self._close()
         return Step(done=True)

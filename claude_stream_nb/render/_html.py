@@ -106,6 +106,11 @@ def header_html(snap: Snapshot, title: str | None = None) -> str:
     return f'<div class="csn-header">{" · ".join(parts)}</div>'
 
 
+def notices_html(notices: Sequence[str]) -> str:
+    """What the source said along the way: retrying, reconnecting."""
+    return "".join(f'<div class="csn-notice">⟳ {escape(text)}</div>' for text in notices)
+
+
 def footer_html(snap: Snapshot) -> str:
     parts = [f"<b>{escape(outcome(snap))}</b>", *map(escape, metrics(snap))]
     if snap.reconnects:
@@ -327,9 +332,10 @@ def transcript_html(
     log_total: int | None = None,
     thinking_open: bool = False,
     tool_status: Callable[[BlockState], tuple[str | None, str]] | None = None,
+    notices: Sequence[str] = (),
 ) -> str:
     """The final state as static HTML: what a saved notebook, nbviewer or GitHub shows."""
-    parts = [CSS, '<div class="csn">', header_html(snap, title)]
+    parts = [CSS, '<div class="csn">', header_html(snap, title), notices_html(notices)]
     citation = 1
     for segment in segments(snap):
         block = segment.blocks[0]
@@ -340,7 +346,8 @@ def transcript_html(
                 f"{thinking_body_html(block)}</details>"
             )
         elif segment.kind == "text":
-            parts.append(f'<div class="csn-text">{markdown_html(text_source(segment.blocks, citation))}</div>')
+            source = text_source(segment.blocks, citation, snap.reconnects)
+            parts.append(f'<div class="csn-text">{markdown_html(source)}</div>')
             citation += sum(len(b.citations) for b in segment.blocks)
         elif segment.kind == "tool":
             status, result = tool_status(block) if tool_status else (None, "")

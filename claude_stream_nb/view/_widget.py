@@ -17,7 +17,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from html import escape
 from typing import Any
 
 import ipywidgets as w
@@ -63,6 +62,7 @@ class StreamView:
         self._ticker: threading.Thread | None = None
         self._log: deque[h.LogEntry] = deque(maxlen=log_size)
         self._log_total = 0
+        self._notices: list[str] = []
         self._parts: dict[int, Part] = {}
         self._handle: Any = None
 
@@ -76,7 +76,9 @@ class StreamView:
         self.log_view = w.HTML()
         self.log = w.Accordion(children=[self.log_view], titles=("Event log",), selected_index=None)
         self.log.observe(lambda _: self._render_log(), "selected_index")
-        self.widget = w.VBox([self.style, self.header, self.body, self.citations, self.error, self.footer, self.log])
+        self.widget = w.VBox(
+            [self.style, self.header, self.notices, self.body, self.citations, self.error, self.footer, self.log]
+        )
         self.widget.add_class("csn")
 
     # --- the sink -----------------------------------------------------------------------
@@ -104,7 +106,8 @@ class StreamView:
     def notice(self, text: str) -> None:
         """A word from the source (retrying, reconnecting), shown under the header at once."""
         with self._lock:
-            self.notices.value = f'<div class="csn-notice">⟳ {escape(text)}</div>'
+            self._notices.append(text)
+            self.notices.value = h.notices_html(self._notices)
 
     def close(self, snapshot: Snapshot) -> None:
         with self._lock:
@@ -192,6 +195,7 @@ class StreamView:
             log_total=self._log_total,
             thinking_open=open_thinking,
             tool_status=self._tool_status,
+            notices=self._notices,
         )
 
     def _tool_status(self, block: BlockState) -> tuple[str | None, str]:
