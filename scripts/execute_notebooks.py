@@ -32,7 +32,9 @@ def execute(path: Path) -> None:
             data = output.get("data", {})
             if "text/html" in data:
                 data.pop("application/vnd.jupyter.widget-view+json", None)
-        cell["outputs"] = _merge_streams(cell.get("outputs", []))
+        if cell.cell_type == "code":
+            cell["outputs"] = _merge_streams(cell["outputs"])
+    nbformat.validate(notebook)
     nbformat.write(notebook, path)
     print(f"executed {path.relative_to(ROOT)}")
 

@@ -13,6 +13,7 @@ from html import escape
 from typing import Protocol
 
 import ipywidgets as w
+from ipywidgets.widgets.widget_string import HTMLStyle
 
 from .._snapshot import BlockState, Snapshot
 from ..render import BlockSplitter
@@ -20,14 +21,21 @@ from ..render import _html as h
 
 __all__ = ["GrowingHTML", "Meter", "Part", "StaticPart", "TextRun", "ThinkingPanel", "ToolCard"]
 
-_SEAL_AT = 2048  # a sealed widget takes finished blocks until its HTML is this long
+_SEAL_AT = 200  # finished blocks are sealed once this much source has finished (fewer, larger widgets)
 
 
 class Meter:
-    """Sets widget values, counting the characters that will go over the wire."""
+    """Sets widget values, counting the characters that will go over the wire; makes the HTML
+    widgets of a view, sharing one layout and one style model (not three models per widget)."""
 
     def __init__(self) -> None:
         self.sent = 0
+        self._layout = w.Layout()
+        self._style = HTMLStyle()
+
+    def html(self, value: str = "") -> w.HTML:
+        self.sent += len(value)
+        return w.HTML(value, layout=self._layout, style=self._style)
 
     def put(self, widget: w.Widget, value: str) -> None:
         if widget.value != value:
@@ -56,8 +64,7 @@ class GrowingHTML:
         self._render = render
         self._splitter: BlockSplitter | _LineSplitter = BlockSplitter() if markdown else _LineSplitter()
         self._done = 0  # source offset already rendered into sealed widgets
-        self._sealing: w.HTML | None = None
-        self.tail = w.HTML()
+        self.tail = meter.html()
         self.box = w.VBox([self.tail])
 
     def show(self, source: str, final: bool = False) -> None:
@@ -65,18 +72,19 @@ class GrowingHTML:
             self._finish(source)
             return
         boundary = self._splitter.advance(source)
-        if boundary > self._done:
-            self._seal(self._render(source[self._done : boundary]))
+        if boundary > self._done and boundary - self._done >= _SEAL_AT:
+            self._seal(self._render(source[self._done : boundary]), source[boundary:])
             self._done = boundary
         self._meter.put(self.tail, self._render(source[self._done :]) if source[self._done :] else "")
 
-    def _seal(self, html: str) -> None:
-        if self._sealing is not None and len(self._sealing.value) < _SEAL_AT:
-            self._meter.put(self._sealing, self._sealing.value + html)
-            return
-        self._meter.sent += len(html)
-        self._sealing = w.HTML(html)
-        self.box.children = (*self.box.children[:-1], self._sealing, self.tail)
+    def _seal(self, html: str, rest: str) -> None:
+        """The tail, which shows these finished blocks already, becomes their sealed widget in
+        place, and a new tail takes what follows: in whatever order the browser paints the
+        messages, nothing shows twice, and only the text past the boundary may blink."""
+        sealed = self.tail
+        self._meter.put(sealed, html)
+        self.tail = self._meter.html(self._render(rest) if rest else "")
+        self.box.children = (*self.box.children, self.tail)
 
     def _finish(self, source: str) -> None:
         """One full render at the end; the sealed pieces stay unless it differs from them."""
@@ -87,7 +95,6 @@ class GrowingHTML:
         if "".join(child.value for child in sealed) + tail != full:  # e.g. a link defined later
             for child in sealed:
                 child.close()
-            self._sealing = None
             self.box.children = (self.tail,)
             tail = full
         self._meter.put(self.tail, tail)
@@ -157,9 +164,9 @@ class ToolCard:
 
     def __init__(self, meter: Meter) -> None:
         self._meter = meter
-        self.head = w.HTML()
-        self.args = w.HTML()
-        self.result = w.HTML()
+        self.head = meter.html()
+        self.args = meter.html()
+        self.result = meter.html()
         self.box = w.VBox([self.head, self.args, self.result])
         self.box.add_class("csn-tool")
         self.status: str | None = None
@@ -177,7 +184,7 @@ class StaticPart:
     def __init__(self, meter: Meter, kind: str) -> None:
         self._meter = meter
         self.kind = kind
-        self.box = w.HTML()
+        self.box = meter.html()
 
     def show(self, blocks: tuple[BlockState, ...], snap: Snapshot, final: bool) -> None:
         (block,) = blocks

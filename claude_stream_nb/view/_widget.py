@@ -28,9 +28,16 @@ from ._parts import Meter, Part, StaticPart, TextRun, ThinkingPanel, ToolCard
 
 __all__ = ["StreamView"]
 
-_FOOTER_EVERY = 0.25
+_FOOTER_EVERY = 0.5  # timings that change every frame: twice a second is enough to read them
 _URGENT = frozenset({"content_block_start", "content_block_stop", "message_start", "error"})
-_BUDGET = 12_000  # characters a second: a frame that sends more waits longer for the next
+_BUDGET = 12_000
+# A cell blocked in a replay cannot hear the panel open (the kernel reads front-end messages
+# between cells), so the log says when it fills in rather than staying silently empty.
+_LOG_NOTE = (
+    '<div class="csn-notice">The events appear here when the stream ends (or as they come, if the '
+    "log was open before it began). To watch them arrive: <code>play(...)</code>, or "
+    "<code>claude-stream-nb replay NAME --events</code>.</div>"
+)  # characters a second: a frame that sends more waits longer for the next
 
 
 class StreamView:
@@ -66,14 +73,15 @@ class StreamView:
         self._parts: dict[int, Part] = {}
         self._handle: Any = None
 
-        self.style = w.HTML(h.CSS)
-        self.header = w.HTML(h.header_html(self.snapshot, title))
+        html = self._meter.html
+        self.style = html(h.CSS)
+        self.header = html(h.header_html(self.snapshot, title))
         self.body = w.VBox()
-        self.notices = w.HTML()
-        self.citations = w.HTML()
-        self.error = w.HTML()
-        self.footer = w.HTML()
-        self.log_view = w.HTML()
+        self.notices = html()
+        self.citations = html()
+        self.error = html()
+        self.footer = html()
+        self.log_view = html(_LOG_NOTE)
         self.log = w.Accordion(children=[self.log_view], titles=("Event log",), selected_index=None)
         self.log.observe(lambda _: self._render_log(), "selected_index")
         self.widget = w.VBox(
