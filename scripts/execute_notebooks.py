@@ -34,6 +34,8 @@ def execute(path: Path) -> None:
                 data.pop("application/vnd.jupyter.widget-view+json", None)
         if cell.cell_type == "code":
             cell["outputs"] = _merge_streams(cell["outputs"])
+        else:
+            cell.pop("outputs", None)
     nbformat.validate(notebook)
     nbformat.write(notebook, path)
     print(f"executed {path.relative_to(ROOT)}")

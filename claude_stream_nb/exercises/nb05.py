@@ -188,7 +188,11 @@ def _text(content: Any) -> str | None:
     """A tool_result's content as text: a string, or a list of text blocks (both are valid)."""
     if isinstance(content, str):
         return content
-    if isinstance(content, list) and content and all(isinstance(b, Mapping) and b.get("type") == "text" for b in content):
+    if (
+        isinstance(content, list)
+        and content
+        and all(isinstance(b, Mapping) and b.get("type") == "text" for b in content)
+    ):
         return "".join(str(b.get("text", "")) for b in content)
     return None
 
@@ -211,8 +215,8 @@ FORECAST: dict[str, Any] = {
 }
 """The tool definition exercise 2 asks a Python function for."""
 
+_TYPE_HINTS = {"string": "annotate it `: str`", "integer": "annotate it `: int`"}
 _HINTS = {
-    "type": {"string": "annotate it `: str`", "integer": "annotate it `: int`"},
     "enum": 'annotate it `: Literal["celsius", "fahrenheit"]`',
     "default": "give it a default in the signature",
     "description": "describe it on its own line in the docstring's `Args:` section",
@@ -228,7 +232,7 @@ def exercise_2(answer: Any) -> Verdict:
     elif callable(answer):
         try:
             tool = Tool.from_function(answer)
-        except (TypeError, ValueError) as exc:
+        except Exception as exc:  # the learner's function: say what went wrong
             return Verdict(False, f"Tool.from_function could not describe it: {exc}")
     else:
         return Verdict(False, "give the function itself (answer = get_forecast), not a call's result.")
@@ -263,9 +267,7 @@ def _definition_problem(got: dict[str, Any]) -> str | None:
         for key in ("type", "enum", "default", "description"):
             if have.get(key) == spec.get(key):
                 continue
-            hint = _HINTS[key]
-            if key == "type":
-                hint = _HINTS["type"].get(str(spec["type"]), "")
+            hint = _TYPE_HINTS.get(str(spec["type"]), "") if key == "type" else _HINTS[key]
             if key == "default" and "default" not in spec:
                 return f"{param} has a default ({have['default']!r}) but should be required: give it none."
             detail = f"{param}: {key} is {have.get(key)!r}, expected {spec.get(key)!r}"
