@@ -111,10 +111,11 @@ def timed_chunks(fixture: Fixture) -> list[Recorded]:
 
 
 def synthetic_times(chunks: list[Recorded]) -> list[float]:
-    """A believable pacing for a capture without timing: 0.5 s to the first content, then
-    about 60 output tokens/s (a token taken as ~4 characters of delta text)."""
+    """A believable pacing for a capture without timing: the first event at 0.3 s, the first
+    content at 0.6 s, then about 60 output tokens/s (a token taken as ~4 characters of text)."""
     times: list[float] = []
     now = 0.0
+    waiting = True  # for the first content delta
     for i, chunk in enumerate(chunks):
         if chunk.time is not None:
             now = max(now, chunk.time)
@@ -122,6 +123,8 @@ def synthetic_times(chunks: list[Recorded]) -> list[float]:
             now = 0.3
         else:
             now += _pace(chunk.raw)
+            if waiting and b"content_block_delta" in chunk.raw:
+                now, waiting = max(now, 0.6), False
         times.append(round(now, 3))
     return times
 
