@@ -44,7 +44,7 @@ CSS = """<style>
 .csn-tool,.csn-result{border:1px solid #d0d7de;border-radius:6px;padding:4px 8px;margin:6px 0;
   background:#f6f8fa}
 .csn-args{margin:4px 0;white-space:pre-wrap;word-break:break-all;font-size:12px}
-.csn-badge{border-radius:8px;padding:0 6px;font-size:11px;background:#ddf4ff}
+.csn-badge{border-radius:8px;padding:0 6px;font-size:11px;background:#ddf4ff;white-space:nowrap}
 .csn-bad{background:#ffebe9;color:#82071e}
 .csn-pending{color:#9a6700}
 .csn-error{color:#82071e;font-weight:600}

@@ -24,7 +24,7 @@ from .._snapshot import Snapshot
 from .._stream import StreamFold
 from ..render import _html as h
 from ..render._change import describe_change
-from ._widget import StreamView
+from ._widget import StreamView, close_tree
 
 __all__ = ["Player"]
 
@@ -107,8 +107,9 @@ class Player:
             self.pause()
             old, self.view = self.view, StreamView(self.title, threaded=False)
             self.stage.children = (self.view.widget,)
-            old.widget.close()
+            close_tree(old.widget)
             self.position = 0
+            self.raw.value = self.change.value = ""
             self._show_position()
 
     def wait(self, timeout: float = 60.0) -> None:

@@ -125,7 +125,7 @@ class StreamView:
             self._render_log()
         if self._handle is not None:
             self._handle.update(_Transcript(self))
-            _close_tree(self.widget)  # the output no longer shows them: free the front-end models
+            close_tree(self.widget)  # the output no longer shows them: free the front-end models
 
     # --- frames -----------------------------------------------------------------------------
 
@@ -243,7 +243,7 @@ def _new_part(meter: Meter, kind: str, first_citation: int) -> Part:
     return StaticPart(meter, kind)
 
 
-def _close_tree(widget: w.Widget) -> None:
+def close_tree(widget: w.Widget) -> None:
     for child in getattr(widget, "children", ()):
-        _close_tree(child)
+        close_tree(child)
     widget.close()

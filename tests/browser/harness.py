@@ -1,0 +1,478 @@
+"""The browser harness: a Jupyter server, Debian's Chromium, and a page object for one notebook.
+
+One server serves both front ends -- JupyterLab at ``/lab`` and Notebook 7 at ``/notebooks`` --
+because Notebook 7 is a server extension that every Jupyter server of this environment loads
+(``jupyter notebook`` starts the same server with another default page). It listens on
+127.0.0.1, on a free port, with a random token, in a temporary root folder, with fresh config,
+settings and workspace folders so nothing of the user's setup leaks in and nothing goes online.
+
+:class:`Notebook` writes a notebook into the root folder, opens it in a page, runs a cell from
+the keyboard and reads the view back from the DOM: :data:`VIEW_STATE` is everything the checks
+look at, for the live widget and for the static transcript that replaces it; :data:`RECORD_FRAMES`
+counts the live text at every animation frame (every state the page could paint). :class:`PlayerPage`
+clicks the step-through player's buttons, sets its speed slider and reads its status and panels.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import IO, Any
+
+from playwright.sync_api import Locator, Page
+
+from claude_stream_nb._events import Event
+from claude_stream_nb._fixtures import load_fixture
+from claude_stream_nb._replay import Pacer, replay_chunks, timed_chunks
+from claude_stream_nb._snapshot import Snapshot
+from claude_stream_nb._stream import StreamFold
+from claude_stream_nb.render import _html as h
+
+CHROMIUM = Path(os.environ.get("CSN_CHROMIUM", "/usr/bin/chromium"))  # Debian's; never a browser download
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REPO = Path(__file__).resolve().parents[2]
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+# JupyterLab asks whether to fetch news on first start: say no up front (no toast, no request).
+NEWS_SETTING = ("@jupyterlab/apputils-extension/notification.jupyterlab-settings", {"fetchNews": "false"})
+RATE_LIMIT_SIGNS = ("rate exceeded", "iopub messages resumed")  # what the server says and logs
+
+
+class JupyterServer:
+    """``python -m jupyterlab`` in ``base``; ``start()`` returns once its API answers."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.root = base / "root"
+        self.log_path = base / "server.log"
+        self.token = secrets.token_hex(16)
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    def start(self, timeout: float = 60) -> None:
+        dirs = {name: self.base / name for name in ("root", "config", "data", "runtime", "ipython", "settings", "ws")}
+        for path in dirs.values():
+            path.mkdir(parents=True, exist_ok=True)
+        name, setting = NEWS_SETTING
+        (dirs["settings"] / name).parent.mkdir(parents=True, exist_ok=True)
+        (dirs["settings"] / name).write_text(json.dumps(setting))
+        env = {
+            **os.environ,
+            "JUPYTER_CONFIG_DIR": str(dirs["config"]),
+            "JUPYTER_DATA_DIR": str(dirs["data"]),  # no user kernelspec shadows the environment's python3
+            "JUPYTER_RUNTIME_DIR": str(dirs["runtime"]),
+            "JUPYTER_PLATFORM_DIRS": "1",
+            "IPYTHONDIR": str(dirs["ipython"]),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        }
+        command = [
+            sys.executable, "-m", "jupyterlab", "--no-browser",
+            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={dirs['root']}",
+            "--ServerApp.allow_root=True", "--ServerApp.terminals_enabled=False",
+            f"--LabApp.workspaces_dir={dirs['ws']}", f"--LabApp.user_settings_dir={dirs['settings']}",
+            "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly",
+        ]  # fmt: skip
+        self._log = self.log_path.open("wb")
+        self._process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, env=env, cwd=self.root)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"the Jupyter server exited ({self._process.returncode}):\n{self.log()[-3000:]}")
+            try:
+                self.api("GET", "/api/status")
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"the Jupyter server did not answer within {timeout} s:\n{self.log()[-3000:]}")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.terminate()  # the server shuts its kernels down on SIGTERM
+                try:
+                    self._process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    self._process.kill()
+                    self._process.wait()
+            self._process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def api(self, method: str, path: str) -> Any:
+        request = urllib.request.Request(
+            self.url + path, method=method, headers={"Authorization": f"token {self.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def shut_down_kernel_of(self, path: str) -> None:
+        for session in self.api("GET", "/api/sessions"):
+            if session["path"] == path:
+                self.api("DELETE", f"/api/sessions/{session['id']}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def page_url(self, ui: str, path: str) -> str:
+        if ui == "lab":  # a workspace of its own, so Lab does not reopen the other tests' notebooks
+            return f"{self.url}/lab/workspaces/{Path(path).stem}/tree/{path}?token={self.token}"
+        return f"{self.url}/notebooks/{path}?token={self.token}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+# Everything the checks read, from one cell's output: the live widget (ipywidgets' DOM) or the
+# static transcript (plain HTML) -- the same csn-* classes in both.
+VIEW_STATE = """(area) => {
+  const q = (selector) => area.querySelector(selector);
+  const visible = (el) => !!el && el.checkVisibility();
+  const panel = q('.csn-thinking-panel');
+  const details = [...area.querySelectorAll('details')].find((d) => d.querySelector('.csn-thinking'));
+  const sealed = [...area.querySelectorAll('.csn-text .widget-html')].slice(0, -1);
+  return {
+    live: !!q('.jupyter-widgets.csn'),
+    transcript: !!q('.jp-RenderedHTMLCommon .csn'),
+    state: q('.csn-state')?.textContent ?? null,
+    text: [...area.querySelectorAll('.csn-text')].map((el) => el.innerText).join('\\n'),
+    textContent: [...area.querySelectorAll('.csn-text')].map((el) => el.textContent).join(' '),
+    sealed: sealed.map((el) => el.innerText).join(''),
+    thinking: panel ? {
+      open: visible(panel.querySelector('.jupyter-widget-Collapse-contents')),
+      title: panel.querySelector('.jupyter-widget-Collapse-header').innerText,
+    } : details ? {
+      open: details.open && visible(details.querySelector('.csn-thinking')),
+      title: details.querySelector('summary').innerText,
+    } : null,
+    tools: [...area.querySelectorAll('.csn-tool')].map((card) => ({
+      name: card.querySelector('b')?.textContent ?? null,
+      badge: card.querySelector('.csn-badge')?.textContent ?? null,
+      args: card.querySelector('.csn-args')?.innerText ?? null,
+    })),
+    footer: q('.csn-footer')?.innerText ?? null,
+    widgetError: area.innerText.includes('Error displaying widget'),
+  };
+}"""
+
+
+# The live view's text at every animation frame -- every state the page could paint -- as a count of
+# letters and digits (what markdown never adds or hides), until the transcript replaces the view.
+RECORD_FRAMES = """(area) => {
+  const frames = (window.csnFrames = []);
+  const tick = () => {
+    const live = area.querySelector('.jupyter-widgets.csn');
+    const runs = live ? [...live.querySelectorAll('.csn-text')] : [];
+    if (runs.length) {
+      frames.push(runs.map((el) => el.textContent).join(' ').match(/[\\p{L}\\p{N}]/gu)?.length ?? 0);
+    }
+    if (!area.querySelector('.jp-RenderedHTMLCommon .csn')) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
+KERNEL_READY = """() => {
+  const panel = document.querySelector('.jp-NotebookPanel');
+  const name = panel?.querySelector('[data-jp-item-name="kernelName"]')?.innerText ?? '';
+  const status = panel?.querySelector('.jp-Notebook-ExecutionIndicator')?.getAttribute('data-status');
+  return name.includes('Python 3') && status === 'idle';
+}"""
+
+
+class Notebook:
+    """One notebook in one page: write it, open it, run a cell, read the view."""
+
+    def __init__(self, page: Page, server: JupyterServer, ui: str, name: str, shots: Path) -> None:
+        self.page = page
+        self.server = server
+        self.ui = ui
+        self.path = f"{name}.ipynb"
+        self.shots = shots
+        self.dialogs: list[str] = []
+        page.on("dialog", self._on_dialog)
+
+    def _on_dialog(self, dialog: Any) -> None:
+        if dialog.type == "beforeunload":  # "leave the page?" -- not something the view opened
+            dialog.accept()
+            return
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
+
+    # --- setting up ---
+
+    def write(self, *cells: str) -> None:
+        notebook = {
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "execution_count": None,
+                    "id": f"cell-{i}",
+                    "metadata": {},
+                    "outputs": [],
+                    "source": source,
+                }
+                for i, source in enumerate(cells)
+            ],
+            "metadata": {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+        (self.server.root / self.path).write_text(json.dumps(notebook, indent=1))
+
+    def open(self, timeout: float = 90) -> None:
+        """Load the page and wait until the kernel is ready (the first JupyterLab load is slow)."""
+        self.page.goto(self.server.page_url(self.ui, self.path))
+        self.wait_for_kernel(timeout)
+
+    def reload(self, timeout: float = 90) -> None:
+        self.page.reload()
+        self.wait_for_kernel(timeout)
+
+    def wait_for_kernel(self, timeout: float = 90) -> None:
+        """Until the toolbar names the kernel and shows it idle: a cell run before is dropped."""
+        self.page.wait_for_function(KERNEL_READY, timeout=timeout * 1000, polling=100)
+
+    def read(self) -> dict[str, Any]:
+        """The notebook as saved on disk."""
+        saved: dict[str, Any] = json.loads((self.server.root / self.path).read_text())
+        return saved
+
+    # --- acting ---
+
+    def cell(self, index: int = 0) -> Locator:
+        return self.page.locator(".jp-NotebookPanel .jp-CodeCell").nth(index)
+
+    def output(self, index: int = 0) -> Locator:
+        return self.cell(index).locator(".jp-OutputArea").first
+
+    def run(self, index: int = 0, timeout: float = 15) -> None:
+        """Click into the cell and press Shift+Enter, as a person would; wait until it is queued."""
+        self.cell(index).locator(".jp-InputArea-editor").click()
+        self.page.keyboard.press("Shift+Enter")
+        self.prompt(index, r"\[(\*|\d+)\]").wait_for(timeout=timeout * 1000)
+
+    def prompt(self, index: int, pattern: str) -> Locator:
+        """The cell's ``[n]:`` prompt, once its text matches ``pattern``."""
+        return self.cell(index).locator(".jp-InputPrompt").filter(has_text=re.compile(pattern))
+
+    def save(self, timeout: float = 30) -> None:
+        """Ctrl+S, then wait until the file on disk has this cell's outputs."""
+        self.page.keyboard.press("Control+s")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(cell.get("outputs") for cell in self.read()["cells"]):
+                return
+            self.page.wait_for_timeout(100)
+        raise AssertionError(f"{self.path} was not saved with its outputs within {timeout} s")
+
+    # --- reading ---
+
+    def record_frames(self, index: int = 0) -> None:
+        """Start counting the live view's letters at every animation frame (see :meth:`frames`)."""
+        self.output(index).evaluate(RECORD_FRAMES)
+
+    def frames(self) -> list[int]:
+        """The letters the live view showed at each animation frame since :meth:`record_frames`."""
+        frames: list[int] = self.page.evaluate("() => window.csnFrames")
+        return frames
+
+    def view(self, index: int = 0) -> dict[str, Any]:
+        state: dict[str, Any] = self.output(index).evaluate(VIEW_STATE)
+        return state
+
+    def watch(self, index: int = 0, timeout: float = 90, interval: float = 0.1) -> Iterator[dict[str, Any]]:
+        """The view's state every ``interval`` seconds until the transcript replaced the live view
+        (the last state yielded) and the cell is done."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            state = self.view(index)
+            yield state
+            if state["transcript"] and not state["live"]:
+                self.prompt(index, r"\[\d+\]").wait_for(timeout=max(deadline - time.monotonic(), 1) * 1000)
+                return
+            self.page.wait_for_timeout(interval * 1000)
+        raise AssertionError(f"no transcript within {timeout} s; the view showed {self.view(index)}")
+
+    def finished(self, index: int = 0, timeout: float = 90) -> dict[str, Any]:
+        """Wait until the cell is done; the final state."""
+        *_, state = self.watch(index, timeout, interval=0.2)
+        return state
+
+    def screenshot(self, label: str = "") -> Path:
+        path = self.shots / f"{Path(self.path).stem}{'-' + label if label else ''}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+# The player's own controls and panels (everything outside its StreamView, which VIEW_STATE reads).
+PLAYER_STATE = """(area) => {
+  const own = [...area.querySelectorAll('.widget-html')].filter((el) => !el.closest('.csn'));
+  const status = own.map((el) => el.innerText).find((text) => /event \\d+ of \\d+/.test(text)) ?? null;
+  const label = own.find((el) => el.innerText.trim() === 'current event');
+  const panel = label ? [...label.parentElement.children] : [];  // label, raw event, label, change
+  const at = status?.match(/event (\\d+) of (\\d+) · (\\d+\\.\\d\\d) s/);
+  return {
+    status,
+    position: at ? Number(at[1]) : null,
+    total: at ? Number(at[2]) : null,
+    time: at ? at[3] : null,
+    raw: panel[1]?.innerText ?? null,
+    change: panel[3]?.innerText ?? null,
+    buttons: [...area.querySelectorAll('button')].map((b) => b.innerText),
+    speed: area.querySelector('.widget-readout')?.innerText ?? null,
+    views: area.querySelectorAll('.jupyter-widgets.csn').length,
+  };
+}"""
+
+
+class PlayerPage:
+    """The player widget in a notebook's cell output: click its buttons, set its speed, read it."""
+
+    def __init__(self, notebook: Notebook, index: int = 0) -> None:
+        self.notebook = notebook
+        self.index = index
+        self.page = notebook.page
+        self.output = notebook.output(index)
+
+    def state(self) -> dict[str, Any]:
+        state: dict[str, Any] = self.output.evaluate(PLAYER_STATE)
+        return state
+
+    def view(self) -> dict[str, Any]:
+        return self.notebook.view(self.index)
+
+    def button(self, name: str) -> Locator:
+        return self.output.get_by_role("button", name=name, exact=True)
+
+    def click(self, name: str) -> None:
+        self.button(name).click()
+
+    def wait_for(self, test: Callable[[dict[str, Any]], bool], what: str, timeout: float = 15) -> dict[str, Any]:
+        """Poll until ``test(state)`` holds; that state."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.state()
+            if test(state):
+                return state
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the player did not reach {what} within {timeout} s; it shows {state}")
+            self.page.wait_for_timeout(50)
+
+    def wait_for_position(self, position: int, timeout: float = 15) -> dict[str, Any]:
+        return self.wait_for(lambda s: s["position"] == position, f"event {position}", timeout)
+
+    def wait_for_button(self, name: str, timeout: float = 15) -> None:
+        """Until a button reads ``name``: the kernel changed its label, so it has handled the click."""
+        self.button(name).wait_for(timeout=timeout * 1000)
+
+    def speed_key(self, key: str) -> str:
+        """Press a key on the speed slider's handle (Home, End, arrows), as a keyboard user would;
+        the readout after it."""
+        self.output.locator(".noUi-handle").focus()
+        self.page.keyboard.press(key)
+        return self.output.locator(".widget-readout").inner_text()
+
+    def type_speed(self, value: str) -> str:
+        """Type a speed into the slider's editable readout and press Enter; the readout after it."""
+        readout = self.output.locator(".widget-readout")
+        readout.click()
+        self.page.keyboard.press("Control+a")
+        self.page.keyboard.type(value)
+        self.page.keyboard.press("Enter")
+        return readout.inner_text()
+
+    def sample(self, seconds: float, interval: float = 0.1) -> list[dict[str, Any]]:
+        """The player's state every ``interval`` for ``seconds``."""
+        samples = []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            samples.append(self.state() | {"view": self.view(), "at": time.monotonic()})
+            self.page.wait_for_timeout(interval * 1000)
+        return samples
+
+
+# --- what the view should show, from the fixture -------------------------------------------------
+
+
+def final_snapshot(name: str) -> Snapshot:
+    """The fixture folded with its recorded times, as the view folds it."""
+    fold = StreamFold()
+    for chunk in replay_chunks(load_fixture(name), Pacer(instant=True)):
+        fold.feed(chunk.raw, chunk.time)
+    return fold.close()
+
+
+def expected_text(name: str) -> str:
+    """The fixture's answer as a reader sees it: the rendered markdown's text, whitespace folded."""
+    return snapshot_text(final_snapshot(name))
+
+
+def snapshot_text(snap: Snapshot) -> str:
+    """A snapshot's text as a reader sees it (see :func:`expected_text`)."""
+    runs = [h.markdown_html(h.text_source(s.blocks)) for s in h.segments(snap) if s.kind == "text"]
+    return " ".join(fold_space(html_text(html)) for html in runs)
+
+
+def fixture_steps(name: str) -> list[tuple[Event, Snapshot, Snapshot]]:
+    """Every event of the fixture with the snapshot before and after it, as the player steps."""
+    steps: list[tuple[Event, Snapshot, Snapshot]] = []
+    fold, before = StreamFold(), Snapshot()
+    for chunk in timed_chunks(load_fixture(name)):
+        for event, after in fold.feed(chunk.raw, chunk.time):
+            steps.append((event, before, after))
+            before = after
+    return steps
+
+
+def letters(text: str) -> str:
+    """Letters and digits only: what markdown syntax (``**``, pipes, fences) never adds or hides."""
+    return "".join(re.findall(r"[^\W_]", text))
+
+
+def fold_space(text: str) -> str:
+    return " ".join(text.split())
+
+
+def html_text(html: str) -> str:
+    parser = _TextParser()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+class _TextParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
