@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._events import (
+    TOOL_USE_TYPES,
     CitationsDelta,
     ContentBlockDelta,
     ContentBlockStart,
@@ -88,7 +89,7 @@ def _append_fast(snap: Snapshot, event: ContentBlockDelta) -> Snapshot | None:
         return None
     if kind is TextDelta and block.type == "text":
         piece = delta.text  # type: ignore[union-attr]
-    elif kind is InputJsonDelta and block.is_tool_use:
+    elif kind is InputJsonDelta and block.type in TOOL_USE_TYPES:
         piece = delta.partial_json  # type: ignore[union-attr]
     elif kind is ThinkingDelta and block.type == "thinking":
         piece = delta.thinking  # type: ignore[union-attr]
@@ -104,22 +105,21 @@ def _append_fast(snap: Snapshot, event: ContentBlockDelta) -> Snapshot | None:
     rope = _new(Rope)
     rope._parts, rope._n, rope._len, rope._joined = parts, text._n + 1, text._len + len(piece), None
     grown = _new(BlockState)
-    state = grown.__dict__
-    state.update(block.__dict__)
-    state["text"] = rope
-    state["deltas"] = block.deltas + 1
+    _set_dict(grown, {**block.__dict__, "text": rope, "deltas": block.deltas + 1})
     after = _new(Snapshot)
-    state = after.__dict__
-    state.update(snap.__dict__)
-    state["blocks"] = (*blocks[:-1], grown)
-    state["events"] = snap.events + 1
-    state["last_event_at"] = at
+    grown_blocks = (grown,) if index == 0 else (*blocks[:-1], grown)
+    state = {**snap.__dict__, "blocks": grown_blocks, "events": snap.events + 1, "last_event_at": at}
     if snap.first_token_at is None and at is not None:
         state["first_token_at"] = at
+    _set_dict(after, state)
     return after
 
 
 _new = object.__new__
+
+
+def _set_dict(obj: object, state: dict[str, Any]) -> None:
+    object.__setattr__(obj, "__dict__", state)
 
 
 # --- one handler per event type: each records its changes ------------------------------------

@@ -12,7 +12,8 @@ API sent, including ones added after this module was written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, Literal
 
 import jiter
@@ -350,20 +351,52 @@ def parse_event(sse: ServerSentEvent) -> Event:
     if name == "content_block_delta":  # nearly every event: the common deltas without detours
         delta, index = data.get("delta"), data.get("index")
         if type(index) is int and type(delta) is dict:
-            maker = _FAST_DELTAS.get(delta.get("type"))  # type: ignore[arg-type]
-            if maker is not None and type(value := delta.get(maker[1])) is str:
-                return ContentBlockDelta(index=index, delta=maker[0](value), sse=sse)
+            fast = _FAST_DELTAS.get(delta.get("type"))  # type: ignore[arg-type]
+            if fast is not None and type(value := delta.get(fast[0])) is str:
+                return _delta_event(index, fast[1](value), sse)
     try:
         return _typed(name, data, sse)
     except _FieldError as exc:
         return MalformedEvent(name=name, problem=f"{name}: {exc}", sse=sse)
 
 
-_FAST_DELTAS: dict[str, tuple[Any, str]] = {
-    "text_delta": (TextDelta, "text"),
-    "input_json_delta": (InputJsonDelta, "partial_json"),
-    "thinking_delta": (ThinkingDelta, "thinking"),
+def _slot(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """The setter of a slot: it fills a frozen instance without its ``__init__``, which costs
+    twice as much (and the fast path below runs for nearly every event)."""
+    setter: Callable[[Any, Any], None] = cls.__dict__[name].__set__
+    return setter
+
+
+def _maker(cls: type) -> Callable[[str], Any]:
+    """A constructor for a one-field frozen delta (``TextDelta(text)``...)."""
+    (name,) = [f.name for f in fields(cls)]
+    put = _slot(cls, name)
+
+    def make(value: str) -> Any:
+        obj: Any = object.__new__(cls)
+        put(obj, value)
+        return obj
+
+    return make
+
+
+_FAST_DELTAS: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "text_delta": ("text", _maker(TextDelta)),
+    "input_json_delta": ("partial_json", _maker(InputJsonDelta)),
+    "thinking_delta": ("thinking", _maker(ThinkingDelta)),
 }
+_put_index = _slot(ContentBlockDelta, "index")
+_put_delta = _slot(ContentBlockDelta, "delta")
+_put_sse = _slot(ContentBlockDelta, "sse")
+
+
+def _delta_event(index: int, delta: Delta, sse: ServerSentEvent) -> ContentBlockDelta:
+    """``ContentBlockDelta(index=, delta=, sse=)``, its slots set directly (see :func:`_maker`)."""
+    event = object.__new__(ContentBlockDelta)
+    _put_index(event, index)
+    _put_delta(event, delta)
+    _put_sse(event, sse)
+    return event
 
 
 def _typed(name: str, data: dict[str, Any], sse: ServerSentEvent) -> Event:

@@ -29,6 +29,7 @@ __all__ = ["SSEDecoder", "ServerSentEvent", "decode_all", "encode_event"]
 _BOM = b"\xef\xbb\xbf"
 _CANONICAL = re.compile(rb"event: ([^\r\n]*)\ndata: ([^\r\n]*)\n\n")
 _EOL = re.compile(rb"[\r\n]")
+_DEFER = 65536  # an unfinished event shorter than this waits whole for its end
 
 
 class ServerSentEvent(NamedTuple):
@@ -59,6 +60,9 @@ class ServerSentEvent(NamedTuple):
     def __repr__(self) -> str:
         data = self.data if len(self.data) <= 60 else self.data[:59] + "…"
         return f"ServerSentEvent(#{self.number} {self.event!r}, data={data!r}, time={self.time})"
+
+
+_new_event = tuple.__new__  # ServerSentEvent(*fields) without the generated __new__'s call
 
 
 class SSEDecoder:
@@ -134,6 +138,8 @@ class SSEDecoder:
         while pos < size:
             if not self._lines:  # at an event boundary: the fast path, while it fits
                 pos = self._canonical(buf, pos, time, out)
+                if size - pos < _DEFER and buf.find(b"\n\n", pos) < 0 and buf.find(b"\r", pos) < 0:
+                    break  # an event cut by the chunk: keep its bytes, take it whole when it ends
             eol = _EOL.search(buf, pos)
             if eol is None:
                 break
@@ -156,9 +162,8 @@ class SSEDecoder:
             name, data = match.groups()
             end = match.end()
             try:
-                out.append(
-                    ServerSentEvent(name.decode(), data.decode(), last_id, None, buf[pos:end], offset, count + 1, time)
-                )
+                fields = (name.decode(), data.decode(), last_id, None, buf[pos:end], offset, count + 1, time, None)
+                out.append(_new_event(ServerSentEvent, fields))
             except UnicodeDecodeError:
                 break  # the line-by-line path says where
             count += 1
