@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._blocks import TOOL_USE_TYPES
 from ._events import (
-    TOOL_USE_TYPES,
     CitationsDelta,
     ContentBlockDelta,
     ContentBlockStart,

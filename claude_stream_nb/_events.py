@@ -18,6 +18,16 @@ from typing import Any, ClassVar, Literal
 
 import jiter
 
+from ._blocks import (  # the blocks are part of the typed events
+    Block,
+    RedactedThinkingBlock,
+    ResultBlock,
+    TextBlock,
+    ThinkingBlock,
+    ToolUseBlock,
+    UnknownBlock,
+    parse_block,
+)
 from ._sse import ServerSentEvent
 
 __all__ = [
@@ -50,94 +60,6 @@ __all__ = [
 ]
 
 _NO_SSE = ServerSentEvent(event="", data="")
-
-# --- content blocks (as they arrive in content_block_start) --------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class TextBlock:
-    data: dict[str, Any] = field(repr=False)
-    type: ClassVar[Literal["text"]] = "text"
-
-
-@dataclass(frozen=True, slots=True)
-class ThinkingBlock:
-    data: dict[str, Any] = field(repr=False)
-    type: ClassVar[Literal["thinking"]] = "thinking"
-
-
-@dataclass(frozen=True, slots=True)
-class RedactedThinkingBlock:
-    """Encrypted thinking: opaque ``data``, arrives whole, must go back unchanged."""
-
-    data: dict[str, Any] = field(repr=False)
-    type: ClassVar[Literal["redacted_thinking"]] = "redacted_thinking"
-
-
-@dataclass(frozen=True, slots=True)
-class ToolUseBlock:
-    """``tool_use``, ``server_tool_use`` or ``mcp_tool_use``: input streams as JSON text."""
-
-    data: dict[str, Any] = field(repr=False)
-    type: str = "tool_use"
-
-    @property
-    def id(self) -> str:
-        return str(self.data.get("id", ""))
-
-    @property
-    def name(self) -> str:
-        return str(self.data.get("name", ""))
-
-
-@dataclass(frozen=True, slots=True)
-class ResultBlock:
-    """A server tool's result (web search, web fetch, code execution, ...): arrives whole."""
-
-    data: dict[str, Any] = field(repr=False)
-    type: str = "web_search_tool_result"
-
-
-@dataclass(frozen=True, slots=True)
-class UnknownBlock:
-    """A block type this version does not know: kept as received."""
-
-    data: dict[str, Any] = field(repr=False)
-    type: str = ""
-
-
-Block = TextBlock | ThinkingBlock | RedactedThinkingBlock | ToolUseBlock | ResultBlock | UnknownBlock
-
-TOOL_USE_TYPES = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
-RESULT_TYPES = frozenset(
-    {
-        "web_search_tool_result",
-        "web_fetch_tool_result",
-        "code_execution_tool_result",
-        "bash_code_execution_tool_result",
-        "text_editor_code_execution_tool_result",
-        "tool_search_tool_result",
-        "container_upload",
-        "mcp_tool_result",
-        "compaction",
-        "fallback",
-    }
-)
-
-
-def parse_block(data: dict[str, Any]) -> Block:
-    kind = data.get("type")
-    if kind == "text":
-        return TextBlock(data)
-    if kind == "thinking":
-        return ThinkingBlock(data)
-    if kind == "redacted_thinking":
-        return RedactedThinkingBlock(data)
-    if kind in TOOL_USE_TYPES:
-        return ToolUseBlock(data, kind)
-    if kind in RESULT_TYPES:
-        return ResultBlock(data, kind)
-    return UnknownBlock(data, str(kind))
 
 
 # --- deltas -------------------------------------------------------------------------------

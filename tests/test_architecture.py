@@ -11,6 +11,7 @@ PACKAGE = Path(claude_stream_nb.__file__).parent
 CORE = [
     "_sse",
     "_events",
+    "_blocks",
     "_snapshot",
     "_accumulate",
     "_partial_json",
