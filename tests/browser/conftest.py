@@ -21,6 +21,13 @@ from .harness import CHROMIUM, CHROMIUM_ARGS, REPO, JupyterServer, Notebook
 _REPORT = pytest.StashKey[dict[str, Path]]()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests run last, after every other test and notebook: Playwright's sync API
+    keeps an event loop running in the main thread while the browser lives, and other tests'
+    ``asyncio.run`` cannot start while one runs. (A stable sort: each group keeps its order.)"""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session")
 def screenshots(pytestconfig: pytest.Config) -> Path:
     folder = Path(os.environ.get("CSN_SCREENSHOTS") or REPO / "screenshots" / "browser").resolve()
