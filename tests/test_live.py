@@ -30,7 +30,7 @@ from claude_stream_nb.server import serve_in_thread
 from claude_stream_nb.view import StreamView
 from claude_stream_nb.view._capture import capture_comms
 
-KEY = "sk-ant-api03-TESTKEY-never-to-be-seen-0123456789abcdef"
+KEY = "sk-ant-test-KEY-never-to-be-seen-0123456789abcdef"  # shaped like a key, but not a real one
 ASK = {"max_tokens": 1024, "messages": [{"role": "user", "content": "Explain SSE"}]}
 
 
