@@ -12,6 +12,7 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
+from ._blocks import TOOL_USE_TYPES
 from ._partial_json import PartialJSON, parse_partial
 
 __all__ = ["BlockState", "ErrorInfo", "Problem", "Rope", "Snapshot", "State", "evolve"]
@@ -135,7 +136,7 @@ class BlockState:
 
     @property
     def is_tool_use(self) -> bool:
-        return self.type in ("tool_use", "server_tool_use", "mcp_tool_use")
+        return self.type in TOOL_USE_TYPES
 
     @property
     def duration(self) -> float | None:

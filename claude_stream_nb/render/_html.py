@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from .._blocks import RESULT_TYPES
 from .._snapshot import BlockState, Snapshot
 from .._summary import metrics, outcome
 from ._markdown import render_markdown
@@ -89,7 +90,7 @@ def _segment_kind(block: BlockState) -> str:
         return "thinking"
     if block.is_tool_use:
         return "tool"
-    if block.type in _RESULTS or block.type.endswith(("_tool_result", "_upload")):
+    if block.type in RESULT_TYPES or block.type.endswith(("_tool_result", "_upload")):
         return "result"
     return "unknown"
 
