@@ -28,12 +28,12 @@ import threading
 import time
 from typing import Any
 
-from claude_stream_nb._fixtures import load_fixture
-from claude_stream_nb._snapshot import Snapshot
 from claude_stream_nb.agent import AgentResult, run_agent
 from claude_stream_nb.agent.examples import get_weather, list_cities
+from claude_stream_nb.core._snapshot import Snapshot
+from claude_stream_nb.fake_api import serve_in_thread
 from claude_stream_nb.live import Claude
-from claude_stream_nb.server import serve_in_thread
+from claude_stream_nb.sources._fixtures import load_fixture
 
 
 class Quiet:

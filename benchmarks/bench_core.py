@@ -37,9 +37,9 @@ import anthropic
 import httpx2
 from anthropic.lib.streaming._messages import accumulate_event
 
-from claude_stream_nb._fixtures import load_fixture
-from claude_stream_nb._sse import decode_all, encode_event
-from claude_stream_nb._stream import StreamFold
+from claude_stream_nb.core._sse import decode_all, encode_event
+from claude_stream_nb.core._stream import StreamFold
+from claude_stream_nb.sources._fixtures import load_fixture
 
 QUICK = "--quick" in sys.argv
 REPS, MIN_TIME = (1, 0.02) if QUICK else (7, 0.1)

@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 import httpx
 
-from claude_stream_nb._fixtures import Fixture, load_fixture
+from claude_stream_nb.sources._fixtures import Fixture, load_fixture
 
 TARGET = 0.050
 

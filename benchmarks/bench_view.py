@@ -4,7 +4,7 @@
 
 The ``long_markdown`` fixture (about 11.6 KB of markdown in 1,125 text deltas, 51 s at 1x) is
 replayed into a view with every ipywidgets comm message captured in-process
-(:func:`~claude_stream_nb.view._capture.capture_comms`: ``comm_open``, updates and ``comm_close``,
+(:func:`~claude_stream_nb.sinks.view._capture.capture_comms`: ``comm_open``, updates and ``comm_close``,
 sized as compact JSON). No kernel, no front end, no sleeping.
 
 Contenders:
@@ -51,12 +51,12 @@ from importlib.metadata import version
 
 import ipywidgets as w
 
-from claude_stream_nb._fixtures import Recorded, load_fixture
-from claude_stream_nb._sse import decode_all, encode_event
-from claude_stream_nb._stream import StreamFold
-from claude_stream_nb.render import render_markdown
-from claude_stream_nb.view import StreamView
-from claude_stream_nb.view._capture import Sent, capture_comms
+from claude_stream_nb.core._sse import decode_all, encode_event
+from claude_stream_nb.core._stream import StreamFold
+from claude_stream_nb.sinks.render import render_markdown
+from claude_stream_nb.sinks.view import StreamView
+from claude_stream_nb.sinks.view._capture import Sent, capture_comms
+from claude_stream_nb.sources._fixtures import Recorded, load_fixture
 
 ROUNDS = 3
 BYTES_TARGET = 20.0  # naive / ours, at least

@@ -16,13 +16,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from ._fixtures import bundled_fixtures, load_fixture
-from ._replay import Pacer, replay_chunks
-from ._snapshot import Snapshot
-from ._stream import Sink, consume
-from ._terminal import EventLog, TerminalRenderer
-from .server import add_arguments as add_serve_arguments
-from .server._cli import positive_float
+from .core._snapshot import Snapshot
+from .core._stream import Sink, consume
+from .fake_api import add_arguments as add_serve_arguments
+from .fake_api._cli import positive_float
+from .sinks._terminal import EventLog, TerminalRenderer
+from .sources._fixtures import bundled_fixtures, load_fixture
+from .sources._replay import Pacer, replay_chunks
 
 PROG = "claude-stream-nb"
 
@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
         help="run a fake Messages API that replays fixtures (offline workshops, tests)",
         description="Serve recorded fixtures as the Messages API on 127.0.0.1, with their timing and faults.",
     )
-    add_serve_arguments(serve)  # sets run=claude_stream_nb.server.main
+    add_serve_arguments(serve)  # sets run=claude_stream_nb.fake_api.main
 
     record = sub.add_parser(
         "record",

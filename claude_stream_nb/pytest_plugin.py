@@ -1,6 +1,6 @@
 """pytest fixtures for testing streaming code offline (registered by the ``pytest11`` entry point).
 
-- ``claude_replay_transport``: :class:`~claude_stream_nb._transport.ReplayTransport` itself, to
+- ``claude_replay_transport``: :class:`~claude_stream_nb.fake_api._transport.ReplayTransport` itself, to
   call: ``httpx.Client(transport=claude_replay_transport("tool_use", fault="drop_after=7"))``;
   for the official SDK, ``httpx2.Client(transport=claude_replay_transport("tool_use").for_httpx2())``.
 - ``claude_fixture_server``: the base URL of a fake Messages API on 127.0.0.1 (a free port),
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from ._transport import ReplayTransport
+    from .fake_api._transport import ReplayTransport
 
 __all__ = ["claude_fixture_server", "claude_replay_transport"]
 
@@ -27,7 +27,7 @@ __all__ = ["claude_fixture_server", "claude_replay_transport"]
 @pytest.fixture
 def claude_replay_transport() -> type[ReplayTransport]:
     """The ReplayTransport class: call it with a fixture name (and ``fault=``, ``speed=``...)."""
-    from ._transport import ReplayTransport
+    from .fake_api._transport import ReplayTransport
 
     return ReplayTransport
 
@@ -36,7 +36,7 @@ def claude_replay_transport() -> type[ReplayTransport]:
 def claude_fixture_server() -> Iterator[str]:
     """Base URL of a fake Messages API serving the bundled fixtures, stopped after the session."""
     try:
-        from .server import serve_in_thread
+        from .fake_api import serve_in_thread
 
         server = serve_in_thread(speed=None)
     except ImportError as exc:

@@ -33,12 +33,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # runnable from a checkout without installing the package
 
-from claude_stream_nb._fixtures import Recorded, dumps  # noqa: E402
-from claude_stream_nb._sse import encode_event  # noqa: E402
-from claude_stream_nb._stream import StreamFold  # noqa: E402
 from claude_stream_nb.agent import Tool  # noqa: E402
 from claude_stream_nb.agent._tools import result_text  # noqa: E402
 from claude_stream_nb.agent.examples import get_weather, list_cities  # noqa: E402
+from claude_stream_nb.core._sse import encode_event  # noqa: E402
+from claude_stream_nb.core._stream import StreamFold  # noqa: E402
+from claude_stream_nb.sources._fixtures import Recorded, dumps  # noqa: E402
 
 SEED = "claude-stream-nb fixtures v1"
 CUT = "\x1f"  # inside a text given to the builder: force a delta boundary here

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from claude_stream_nb._snapshot import Snapshot
-from claude_stream_nb._sse import encode_event
-from claude_stream_nb._stream import StreamFold
+from claude_stream_nb.core._snapshot import Snapshot
+from claude_stream_nb.core._sse import encode_event
+from claude_stream_nb.core._stream import StreamFold
 
 Item = tuple[str, dict[str, Any]]
 

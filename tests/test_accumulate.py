@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from claude_stream_nb._accumulate import accumulate
-from claude_stream_nb._events import parse_event
-from claude_stream_nb._snapshot import Snapshot
-from claude_stream_nb._sse import decode_all
+from claude_stream_nb.core._accumulate import accumulate
+from claude_stream_nb.core._events import parse_event
+from claude_stream_nb.core._snapshot import Snapshot
+from claude_stream_nb.core._sse import decode_all
 
 from .streams import (
     delta,

@@ -18,11 +18,6 @@ from typing import Annotated, Any, Literal
 import httpx
 import pytest
 
-from claude_stream_nb._fixtures import Fixture, Recorded, load_fixture
-from claude_stream_nb._scenario import FakeAPI
-from claude_stream_nb._sse import SSEDecoder, encode_event
-from claude_stream_nb._stream import StreamFold
-from claude_stream_nb._transport import ReplayTransport
 from claude_stream_nb.agent import (
     AgentResult,
     TerminalAgentView,
@@ -32,11 +27,16 @@ from claude_stream_nb.agent import (
     run_agent,
     validate,
 )
+from claude_stream_nb.agent._conversation import ConversationView
 from claude_stream_nb.agent.examples import get_weather, list_cities
+from claude_stream_nb.core._sse import SSEDecoder, encode_event
+from claude_stream_nb.core._stream import StreamFold
+from claude_stream_nb.fake_api import serve_in_thread
+from claude_stream_nb.fake_api._scenario import FakeAPI
+from claude_stream_nb.fake_api._transport import ReplayTransport
 from claude_stream_nb.live import Claude
-from claude_stream_nb.server import serve_in_thread
-from claude_stream_nb.view._capture import capture_comms
-from claude_stream_nb.view._conversation import ConversationView
+from claude_stream_nb.sinks.view._capture import capture_comms
+from claude_stream_nb.sources._fixtures import Fixture, Recorded, load_fixture
 
 from .test_notebook_export import notebook, visible_text
 
@@ -647,7 +647,7 @@ def test_every_bundled_scenario_runs_in_a_real_notebook_and_leaves_its_transcrip
     setup = (
         "from claude_stream_nb import run_agent\n"
         "from claude_stream_nb.live import Claude\n"
-        "from claude_stream_nb._transport import ReplayTransport\n"
+        "from claude_stream_nb.fake_api._transport import ReplayTransport\n"
         "from claude_stream_nb.agent.examples import get_weather, list_cities\n"
         'client = Claude("offline", base_url="http://offline", transport=ReplayTransport(speed=20))'
     )

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from claude_stream_nb._fixtures import bundled_fixtures, load_fixture
-from claude_stream_nb._stream import StreamFold
+from claude_stream_nb.core._stream import StreamFold
+from claude_stream_nb.sources._fixtures import bundled_fixtures, load_fixture
 
 from .streams import encode, message_start, start, text, text_stream
 

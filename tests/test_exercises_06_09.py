@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from claude_stream_nb import StreamFold, load_fixture
-from claude_stream_nb._fixtures import dumps
-from claude_stream_nb._transport import ReplayTransport
 from claude_stream_nb.exercises import Verdict, nb06, nb07, nb08, nb09
+from claude_stream_nb.fake_api._transport import ReplayTransport
 from claude_stream_nb.live import Claude, ClaudeError
+from claude_stream_nb.sources._fixtures import dumps
 
 CHECKS = [
     getattr(module, f"exercise_{n}")

@@ -14,9 +14,8 @@ import httpx
 import pytest
 
 from claude_stream_nb import replay
-from claude_stream_nb._fixtures import load_fixture
-from claude_stream_nb._stream import StreamFold
-from claude_stream_nb._terminal import TerminalRenderer
+from claude_stream_nb.core._stream import StreamFold
+from claude_stream_nb.fake_api import serve_in_thread
 from claude_stream_nb.live import (
     AuthenticationError,
     Claude,
@@ -26,9 +25,10 @@ from claude_stream_nb.live import (
     ashow,
     show,
 )
-from claude_stream_nb.server import serve_in_thread
-from claude_stream_nb.view import StreamView
-from claude_stream_nb.view._capture import capture_comms
+from claude_stream_nb.sinks._terminal import TerminalRenderer
+from claude_stream_nb.sinks.view import StreamView
+from claude_stream_nb.sinks.view._capture import capture_comms
+from claude_stream_nb.sources._fixtures import load_fixture
 
 KEY = "sk-ant-test-KEY-never-to-be-seen-0123456789abcdef"  # shaped like a key, but not a real one
 ASK = {"max_tokens": 1024, "messages": [{"role": "user", "content": "Explain SSE"}]}

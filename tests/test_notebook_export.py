@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from claude_stream_nb._fixtures import bundled_fixtures, load_fixture
-from claude_stream_nb._stream import StreamFold
-from claude_stream_nb.render import _html as h
+from claude_stream_nb.core._stream import StreamFold
+from claude_stream_nb.sinks.render import _html as h
+from claude_stream_nb.sources._fixtures import bundled_fixtures, load_fixture
 
 NAMES = [name for name, _ in bundled_fixtures()]
 

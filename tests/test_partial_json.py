@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from claude_stream_nb._partial_json import parse_final, parse_partial
+from claude_stream_nb.core._partial_json import parse_final, parse_partial
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 
 from claude_stream_nb import play
-from claude_stream_nb._fixtures import load_fixture
-from claude_stream_nb._snapshot import Snapshot
-from claude_stream_nb._stream import StreamFold
-from claude_stream_nb.render._change import describe_change
+from claude_stream_nb.core._snapshot import Snapshot
+from claude_stream_nb.core._stream import StreamFold
+from claude_stream_nb.sinks.render._change import describe_change
+from claude_stream_nb.sources._fixtures import load_fixture
 
 
 def test_step_shows_exactly_one_event_per_click() -> None:

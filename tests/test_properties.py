@@ -23,12 +23,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from claude_stream_nb._accumulate import accumulate, finish
-from claude_stream_nb._events import Event, parse_event
-from claude_stream_nb._fixtures import Recorded, bundled_fixtures, dumps, load_fixture, read_fixture
-from claude_stream_nb._snapshot import Rope, Snapshot
-from claude_stream_nb._sse import ServerSentEvent, decode_all, encode_event
-from claude_stream_nb._stream import StreamFold
+from claude_stream_nb.core._accumulate import accumulate, finish
+from claude_stream_nb.core._events import Event, parse_event
+from claude_stream_nb.core._snapshot import Rope, Snapshot
+from claude_stream_nb.core._sse import ServerSentEvent, decode_all, encode_event
+from claude_stream_nb.core._stream import StreamFold
+from claude_stream_nb.sources._fixtures import Recorded, bundled_fixtures, dumps, load_fixture, read_fixture
 
 FIXTURES = [name for name, _ in bundled_fixtures()]
 BOM = b"\xef\xbb\xbf"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 
-from claude_stream_nb._fixtures import Fixture, Recorded, read_fixture
-from claude_stream_nb._replay import Pacer, areplay_chunks, replay_chunks, synthetic_times, timed_chunks
-from claude_stream_nb._sse import encode_event
+from claude_stream_nb.core._sse import encode_event
+from claude_stream_nb.sources._fixtures import Fixture, Recorded, read_fixture
+from claude_stream_nb.sources._replay import Pacer, areplay_chunks, replay_chunks, synthetic_times, timed_chunks
 
 from .streams import encode, text_stream
 

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from claude_stream_nb._fixtures import Recorded, load_fixture, read_fixture
-from claude_stream_nb._plan import ERRORS, Dropped, Faults, Plan, ReadTimedOut, play
-from claude_stream_nb._replay import Pacer
-from claude_stream_nb._scenario import BUNDLED_SCENARIOS, FakeAPI, Request, Scenario
-from claude_stream_nb._sse import decode_all
+from claude_stream_nb.core._sse import decode_all
+from claude_stream_nb.fake_api._plan import ERRORS, Dropped, Faults, Plan, ReadTimedOut, play
+from claude_stream_nb.fake_api._scenario import BUNDLED_SCENARIOS, FakeAPI, Request, Scenario
+from claude_stream_nb.sources._fixtures import Recorded, load_fixture, read_fixture
+from claude_stream_nb.sources._replay import Pacer
 
 API = FakeAPI.load()
 TOOL_USE = load_fixture("tool_use")

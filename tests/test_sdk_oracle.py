@@ -26,10 +26,10 @@ import anthropic
 import httpx2
 import pytest
 
-from claude_stream_nb._fixtures import Fixture, bundled_fixtures, load_fixture
-from claude_stream_nb._snapshot import Snapshot
-from claude_stream_nb._sse import decode_all, encode_event
-from claude_stream_nb._stream import StreamFold
+from claude_stream_nb.core._snapshot import Snapshot
+from claude_stream_nb.core._sse import decode_all, encode_event
+from claude_stream_nb.core._stream import StreamFold
+from claude_stream_nb.sources._fixtures import Fixture, bundled_fixtures, load_fixture
 
 FIXTURES = [name for name, _ in bundled_fixtures()]
 MODEL = "claude-sonnet-4-6"

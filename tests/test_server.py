@@ -20,9 +20,9 @@ import httpx
 import pytest
 
 from claude_stream_nb import cli
-from claude_stream_nb._fixtures import Fixture, load_fixture
-from claude_stream_nb.server import serve_in_thread
-from claude_stream_nb.server._run import is_loopback
+from claude_stream_nb.fake_api import serve_in_thread
+from claude_stream_nb.fake_api._run import is_loopback
+from claude_stream_nb.sources._fixtures import Fixture, load_fixture
 from tests.test_transport import (
     API,
     ASK,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from claude_stream_nb._sse import ServerSentEvent, SSEDecoder, decode_all, encode_event
+from claude_stream_nb.core._sse import ServerSentEvent, SSEDecoder, decode_all, encode_event
 
 
 def fields(events: list[ServerSentEvent]) -> list[tuple[str, str, str | None, int | None]]:

@@ -16,9 +16,9 @@ import httpx
 import httpx2
 import pytest
 
-from claude_stream_nb._fixtures import load_fixture
-from claude_stream_nb._scenario import FakeAPI
-from claude_stream_nb._transport import ReplayTransport
+from claude_stream_nb.fake_api._scenario import FakeAPI
+from claude_stream_nb.fake_api._transport import ReplayTransport
+from claude_stream_nb.sources._fixtures import load_fixture
 from tests.test_sdk_oracle import sdk_message
 
 API = FakeAPI.load()

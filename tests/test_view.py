@@ -12,14 +12,14 @@ import ipywidgets as w
 import pytest
 
 from claude_stream_nb import Message, replay
-from claude_stream_nb._fixtures import bundled_fixtures, load_fixture
-from claude_stream_nb._stream import StreamFold
-from claude_stream_nb._summary import metrics, outcome
-from claude_stream_nb.render import _html as h
-from claude_stream_nb.render import render_markdown
-from claude_stream_nb.view import StreamView
-from claude_stream_nb.view._capture import Sent, capture_comms
-from claude_stream_nb.view._parts import ThinkingPanel, ToolCard
+from claude_stream_nb.core._stream import StreamFold
+from claude_stream_nb.core._summary import metrics, outcome
+from claude_stream_nb.sinks.render import _html as h
+from claude_stream_nb.sinks.render import render_markdown
+from claude_stream_nb.sinks.view import StreamView
+from claude_stream_nb.sinks.view._capture import Sent, capture_comms
+from claude_stream_nb.sinks.view._parts import ThinkingPanel, ToolCard
+from claude_stream_nb.sources._fixtures import bundled_fixtures, load_fixture
 
 
 class Player:
@@ -236,7 +236,7 @@ def test_interrupt_keeps_the_partial_content_and_marks_the_view_stopped() -> Non
                 raise KeyboardInterrupt
             yield chunk.raw, chunk.time
 
-    from claude_stream_nb._stream import consume
+    from claude_stream_nb.core._stream import consume
 
     with pytest.raises(KeyboardInterrupt):
         consume(source(), [view])

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from .._api import Message
-from .._events import ContentBlockStop, Event, MessageStop
-from .._snapshot import BlockState, Snapshot
-from .._stream import Sink
+from ..core._events import ContentBlockStop, Event, MessageStop
+from ..core._message import Message
+from ..core._snapshot import BlockState, Snapshot
+from ..core._stream import Sink
 from ._display import AgentView
 from ._launch import Cancel, Launcher, Outcome
 from ._runs import ToolRun, Turn

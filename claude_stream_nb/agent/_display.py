@@ -3,7 +3,7 @@
 An :class:`AgentView` gets a stream sink per turn (``begin_turn``), each tool run's changes
 (``tool_update``), a ``tick`` now and then while tools run, and the result at the end. Every
 call comes from the runner's own thread. The notebook view is
-:class:`~claude_stream_nb.view._conversation.ConversationView`; :class:`TerminalAgentView`
+:class:`~claude_stream_nb.agent._conversation.ConversationView`; :class:`TerminalAgentView`
 prints; any plain stream sink can stand in (it sees every turn's stream, nothing else).
 """
 
@@ -13,9 +13,9 @@ import re
 import sys
 from typing import TYPE_CHECKING, Any, Protocol, TextIO, cast, runtime_checkable
 
-from .._api import in_notebook
-from .._stream import Sink
-from .._terminal import TerminalRenderer, use_color
+from ..core._stream import Sink
+from ..sinks import in_notebook
+from ..sinks._terminal import TerminalRenderer, use_color
 
 if TYPE_CHECKING:
     from ._runs import AgentResult, ToolRun
@@ -118,7 +118,7 @@ class TerminalAgentView:
 def default_view(title: str | None = None) -> AgentView:
     """The conversation view in a notebook, the terminal anywhere else."""
     if in_notebook():
-        from ..view._conversation import ConversationView
+        from ._conversation import ConversationView
 
         return ConversationView(title).display()
     return TerminalAgentView()

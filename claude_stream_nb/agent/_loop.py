@@ -12,8 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from .._api import Message
-from ..live._client import Claude
-from ..live._client import _client as default_client
+from ..live import Claude, default_client
 from ._batch import ToolBatch
 from ._display import AgentView, as_view
 from ._launch import Launcher, LoopLauncher, ThreadLauncher

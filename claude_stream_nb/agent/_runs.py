@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .._api import Message
+from ..core._message import Message
 from ._tools import result_text
 
 __all__ = ["AgentResult", "RunStatus", "ToolRun", "Turn", "status_text"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._fixtures import load_fixture
-from .._sse import SSEDecoder
+from ..core._sse import SSEDecoder
+from ..sources._fixtures import load_fixture
 from ._check import Verdict, check, unanswered
 
 __all__ = ["TRICKY", "exercise_1", "exercise_2", "exercise_3"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._events import ContentBlockDelta, MessageDelta, MessageStart, TextDelta
-from .._fixtures import load_fixture
-from .._snapshot import Snapshot
-from .._stream import StreamFold
+from ..core._events import ContentBlockDelta, MessageDelta, MessageStart, TextDelta
+from ..core._snapshot import Snapshot
+from ..core._stream import StreamFold
+from ..sources._fixtures import load_fixture
 from ._check import Verdict, unanswered
 
 __all__ = ["exercise_1", "exercise_2", "exercise_3", "folded"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .._events import ContentBlockDelta, ThinkingDelta
+from ..core._events import ContentBlockDelta, ThinkingDelta
 from ._check import Verdict, check, unanswered
 from .nb02 import folded
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from .._api import Message
+from ..core._message import Message
 from ._check import Verdict, unanswered
 from .nb02 import folded
 

@@ -8,9 +8,9 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .._api import Message
-from .._fixtures import load_fixture
 from ..agent import Tool
+from ..core._message import Message
+from ..sources._fixtures import load_fixture
 from ._check import Verdict, unanswered
 from .nb02 import folded
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .._fixtures import load_fixture
-from .._plan import Faults
-from .._stream import StreamFold
+from ..core._stream import StreamFold
+from ..fake_api._plan import Faults
+from ..sources._fixtures import load_fixture
 from ._check import Verdict, check, unanswered
 
 __all__ = ["PARTIAL", "QUESTION", "STATUSES", "exercise_1", "exercise_2", "exercise_3", "exercise_4"]

@@ -11,9 +11,9 @@ from typing import Any
 
 import httpx
 
-from .._fixtures import MAGIC, load_fixture
-from .._sse import SSEDecoder
-from .._stream import StreamFold
+from ..core._sse import SSEDecoder
+from ..core._stream import StreamFold
+from ..sources._fixtures import MAGIC, load_fixture
 from ._check import Verdict, check, unanswered
 
 __all__ = ["exercise_1", "exercise_2", "exercise_3"]
@@ -55,7 +55,7 @@ def exercise_2(answer: Any) -> Verdict:
     """A ReplayTransport serving ``tool_use`` whose connection drops after 10 events."""
     if (verdict := unanswered(answer)) is not None:
         return verdict
-    from .._transport import ReplayTransport
+    from ..fake_api._transport import ReplayTransport
 
     if not isinstance(answer, ReplayTransport):
         return Verdict(False, f"answer with a ReplayTransport(...); got {type(answer).__name__}.")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from itertools import pairwise
 from typing import Any
 
-from .._fixtures import load_fixture
-from .._stream import StreamFold
+from ..core._stream import StreamFold
+from ..sources._fixtures import load_fixture
 from ._check import Verdict, check, unanswered
 
 __all__ = ["exercise_1", "exercise_2", "exercise_3"]

@@ -7,8 +7,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from .._fixtures import load_fixture
-from .._sse import SSEDecoder
+from ..core._sse import SSEDecoder
+from ..sources._fixtures import load_fixture
 from ._check import Verdict, check, unanswered
 
 __all__ = ["exercise_1", "exercise_2", "exercise_3"]

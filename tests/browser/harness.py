@@ -31,12 +31,12 @@ from typing import IO, Any
 
 from playwright.sync_api import Locator, Page
 
-from claude_stream_nb._events import Event
-from claude_stream_nb._fixtures import load_fixture
-from claude_stream_nb._replay import Pacer, replay_chunks, timed_chunks
-from claude_stream_nb._snapshot import Snapshot
-from claude_stream_nb._stream import StreamFold
-from claude_stream_nb.render import _html as h
+from claude_stream_nb.core._events import Event
+from claude_stream_nb.core._snapshot import Snapshot
+from claude_stream_nb.core._stream import StreamFold
+from claude_stream_nb.sinks.render import _html as h
+from claude_stream_nb.sources._fixtures import load_fixture
+from claude_stream_nb.sources._replay import Pacer, replay_chunks, timed_chunks
 
 CHROMIUM = Path(os.environ.get("CSN_CHROMIUM", "/usr/bin/chromium"))  # Debian's; never a browser download
 CHROMIUM_ARGS = [

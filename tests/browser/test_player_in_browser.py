@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from claude_stream_nb._summary import metrics, outcome
-from claude_stream_nb.render._change import describe_change
+from claude_stream_nb.core._summary import metrics, outcome
+from claude_stream_nb.sinks.render._change import describe_change
 
 from .harness import Notebook, PlayerPage, fixture_steps, letters, snapshot_text
 

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from claude_stream_nb._summary import metrics, outcome
+from claude_stream_nb.core._summary import metrics, outcome
 
 from .harness import RATE_LIMIT_SIGNS, Notebook, expected_text, final_snapshot, fixture_steps, fold_space, letters
 

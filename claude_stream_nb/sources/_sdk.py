@@ -15,10 +15,10 @@ from contextlib import AsyncExitStack, ExitStack
 from pathlib import Path
 from typing import Any
 
-from .._api import Message, default_sink
-from .._record import Recorder
-from .._sse import encode_event
-from .._stream import Chunk, Sink, aconsume, consume
+from ..core._message import Message
+from ..core._sse import encode_event
+from ..core._stream import Chunk, Sink, aconsume, consume
+from ._record import Recorder
 
 __all__ = ["ashow", "show"]
 
@@ -38,7 +38,7 @@ _EXTRAS = {"content_block_stop": {"content_block"}, "message_stop": {"message"}}
 def show(
     sdk_stream: Any, *, record: str | Path | None = None, sink: Sink | None = None, title: str | None = None
 ) -> Message:
-    """Render an official-SDK stream live; return the final message (and record it, if asked)."""
+    """Fold an official-SDK stream into ``sink``; return the final message (and record it, if asked)."""
     sinks = _sinks(sink, record, title)
     start = time.monotonic()
     with ExitStack() as stack:
@@ -59,7 +59,7 @@ async def ashow(
 
 
 def _sinks(sink: Sink | None, record: str | Path | None, title: str | None) -> list[Sink]:
-    sinks = [sink or default_sink(title or "anthropic SDK stream")]
+    sinks = [] if sink is None else [sink]
     if record is not None:
         sinks.append(Recorder(record, description=f"recorded from the anthropic SDK: {title or 'stream'}"))
     return sinks

@@ -2,7 +2,7 @@
 
 A :class:`Plan` is data (status, headers, body chunks with their recorded times, a stall, a slow
 head, a drop). :meth:`Plan.steps` turns it into "send these bytes" / "wait this long" steps with
-:class:`~claude_stream_nb._replay.Pacer` arithmetic, without sleeping; :func:`play` and
+:class:`~claude_stream_nb.sources._replay.Pacer` arithmetic, without sleeping; :func:`play` and
 :func:`aplay` sleep between them and differ only in how. The server and the replay transport
 both play plans, so a fault looks the same through either.
 
@@ -20,10 +20,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-from ._fixtures import Fixture, Recorded
-from ._replay import Pacer, synthetic_times
-from ._snapshot import Snapshot
-from ._sse import encode_event
+from ..core._snapshot import Snapshot
+from ..core._sse import encode_event
+from ..sources._fixtures import Fixture, Recorded
+from ..sources._replay import Pacer, synthetic_times
 
 __all__ = [
     "ERRORS",

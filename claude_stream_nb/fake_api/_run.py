@@ -18,8 +18,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .._plan import Dropped
-from .._scenario import FakeAPI
+from ._plan import Dropped
+from ._scenario import FakeAPI
 
 if TYPE_CHECKING:
     import uvicorn

@@ -10,7 +10,7 @@ import contextlib
 import logging
 import sys
 
-from .._scenario import FakeAPI
+from ._scenario import FakeAPI
 
 __all__ = ["add_arguments", "main"]
 
@@ -62,7 +62,7 @@ def main(args: argparse.Namespace) -> int:
     if not args.quiet:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
-        log = logging.getLogger("claude_stream_nb.server")
+        log = logging.getLogger("claude_stream_nb.fake_api")
         log.addHandler(handler)
         log.setLevel(logging.INFO)
     print(_banner(url, api), flush=True)

@@ -1,6 +1,6 @@
-"""Typed Messages API stream events, deltas and content blocks.
+"""Typed Messages API stream events and deltas; the content blocks they carry are :mod:`._blocks`'s.
 
-``parse_event`` turns one :class:`~claude_stream_nb._sse.ServerSentEvent` into one of the
+``parse_event`` turns one :class:`~claude_stream_nb.core._sse.ServerSentEvent` into one of the
 frozen dataclasses below. Nothing is dropped: an event, delta or block type this module does
 not know becomes ``UnknownEvent`` / ``UnknownDelta`` / ``UnknownBlock`` with its payload kept,
 and bytes that are not a JSON object become ``MalformedEvent`` saying what was wrong.
@@ -18,20 +18,13 @@ from typing import Any, ClassVar, Literal
 
 import jiter
 
-from ._blocks import (  # the blocks are part of the typed events
+from ._blocks import (
     Block,
-    RedactedThinkingBlock,
-    ResultBlock,
-    TextBlock,
-    ThinkingBlock,
-    ToolUseBlock,
-    UnknownBlock,
     parse_block,
 )
 from ._sse import ServerSentEvent
 
 __all__ = [
-    "Block",
     "CitationsDelta",
     "ContentBlockDelta",
     "ContentBlockStart",
@@ -45,15 +38,9 @@ __all__ = [
     "MessageStart",
     "MessageStop",
     "PingEvent",
-    "RedactedThinkingBlock",
-    "ResultBlock",
     "SignatureDelta",
-    "TextBlock",
     "TextDelta",
-    "ThinkingBlock",
     "ThinkingDelta",
-    "ToolUseBlock",
-    "UnknownBlock",
     "UnknownDelta",
     "UnknownEvent",
     "parse_event",

@@ -12,7 +12,7 @@ import os
 import re
 from typing import Any, TextIO
 
-from ._events import (
+from ..core._events import (
     CitationsDelta,
     ContentBlockDelta,
     ContentBlockStart,
@@ -26,8 +26,8 @@ from ._events import (
     UnknownDelta,
     UnknownEvent,
 )
-from ._snapshot import BlockState, Snapshot
-from ._summary import metrics, outcome
+from ..core._snapshot import BlockState, Snapshot
+from ..core._summary import metrics, outcome
 
 __all__ = ["EventLog", "TerminalRenderer", "status_line"]
 

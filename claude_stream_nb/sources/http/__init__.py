@@ -1,6 +1,7 @@
-"""Live streams: the Messages API over httpx, and the official SDK's streams, into the view."""
+"""The Messages API over httpx: a client whose retry and reconnect decisions are a sans-I/O
+:class:`~._session.Session`, and the typed errors it raises."""
 
-from ._client import Claude, astream, stream
+from ._client import Client
 from ._errors import (
     APIError,
     APIServerError,
@@ -17,15 +18,14 @@ from ._errors import (
     RateLimitError,
     RequestTooLargeError,
 )
-from ._sdk import ashow, show
 
 __all__ = [
     "APIError",
     "APIServerError",
     "AuthenticationError",
     "BillingError",
-    "Claude",
     "ClaudeError",
+    "Client",
     "ConflictError",
     "ConnectionFailed",
     "GatewayTimeoutError",
@@ -35,8 +35,4 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTooLargeError",
-    "ashow",
-    "astream",
-    "show",
-    "stream",
 ]

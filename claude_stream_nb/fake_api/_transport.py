@@ -1,6 +1,6 @@
 """ReplayTransport: the fake Messages API inside an HTTP client, no socket and no server.
 
-httpx's ``MockTransport`` idea with the fake API of :mod:`claude_stream_nb._scenario` behind it,
+httpx's ``MockTransport`` idea with the fake API of :mod:`claude_stream_nb.fake_api._scenario` behind it,
 so the live code path (client, SDK, this project's own ``stream()``) runs offline unchanged::
 
     httpx.Client(transport=ReplayTransport("tool_use"))
@@ -9,7 +9,7 @@ so the live code path (client, SDK, this project's own ``stream()``) runs offlin
         transport=ReplayTransport("tool_use").for_httpx2()))              # the SDK runs on httpx2
 
 The first argument names the fixture (or scenario) for requests that do not name one; a path or
-a :class:`~claude_stream_nb._fixtures.Fixture` adds that fixture. Requests can still choose with
+a :class:`~claude_stream_nb.sources._fixtures.Fixture` adds that fixture. Requests can still choose with
 ``x-fixture``, ``model`` and the rest, and inject faults with ``x-fault`` (see ``_scenario``).
 Timing is instant unless ``speed`` is given; faults take real time either way. A dropped
 connection raises the library's ``RemoteProtocolError`` mid-body with the message h11 gives; a
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import httpx
 
-from ._fixtures import Fixture, load_fixture
+from ..sources._fixtures import Fixture, load_fixture
 from ._plan import Dropped, Plan, ReadTimedOut, aplay, play
 from ._scenario import FakeAPI, Request
 

@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from ._widget import StreamView
+from ..sinks.view._widget import StreamView
 
 if TYPE_CHECKING:
-    from ..agent._runs import AgentResult, ToolRun
+    from ._runs import AgentResult, ToolRun
 
 __all__ = ["ConversationView", "run_result_html"]
 
@@ -97,7 +97,7 @@ class ConversationView:
     # --- painting --------------------------------------------------------------------------------------
 
     def _paint(self, turn: int, run: ToolRun, now: float) -> None:
-        from ..agent._runs import status_text
+        from ._runs import status_text
 
         view = self.turns[turn - 1]
         card = view.tool_card(run.index)

@@ -15,7 +15,7 @@ from typing import Protocol
 import ipywidgets as w
 from ipywidgets.widgets.widget_string import HTMLStyle
 
-from .._snapshot import BlockState, Snapshot
+from ...core._snapshot import BlockState, Snapshot
 from ..render import BlockSplitter
 from ..render import _html as h
 

@@ -14,12 +14,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .._accumulate import accumulate, finish
-from .._api import Message
-from .._events import parse_event
-from .._snapshot import ErrorInfo, Snapshot, evolve
-from .._sse import SSEDecoder
-from .._stream import Sink
+from ...core._accumulate import accumulate, finish
+from ...core._events import parse_event
+from ...core._message import Message
+from ...core._snapshot import ErrorInfo, Snapshot, evolve
+from ...core._sse import SSEDecoder
+from ...core._stream import Sink
 from ._errors import APIError, ClaudeError, ConnectionFailed, api_error
 from ._policy import RETRYABLE_ERROR_EVENTS, Continuation, continuation, retry_delay, should_retry
 

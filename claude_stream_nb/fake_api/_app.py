@@ -1,7 +1,7 @@
 """The ASGI app: every request goes to :meth:`FakeAPI.respond`; the plan it returns is played.
 
 Starlette does the HTTP parsing and streaming; nothing here decides anything. A plan that drops
-the connection raises :class:`~claude_stream_nb._plan.Dropped` from the body, which makes
+the connection raises :class:`~claude_stream_nb.fake_api._plan.Dropped` from the body, which makes
 uvicorn close the socket without the terminating chunk, as a cut connection would. When the
 server stops (``app.state.stopping`` is set), streams still playing are dropped the same way at
 their next pause, so Ctrl-C never waits for a 50-second recording.
@@ -18,12 +18,12 @@ from starlette.requests import Request as HTTPRequest
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from .._plan import Dropped, aplay
-from .._scenario import FakeAPI, Request
+from ._plan import Dropped, aplay
+from ._scenario import FakeAPI, Request
 
 __all__ = ["create_app"]
 
-log = logging.getLogger("claude_stream_nb.server")
+log = logging.getLogger("claude_stream_nb.fake_api")
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 _SHORT = 0.1  # sleeps up to this long just check the stop flag afterwards
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .._events import (
+from ...core._events import (
     CitationsDelta,
     ContentBlockDelta,
     ContentBlockStart,
@@ -26,7 +26,7 @@ from .._events import (
     ThinkingDelta,
     UnknownEvent,
 )
-from .._snapshot import BlockState, Snapshot
+from ...core._snapshot import BlockState, Snapshot
 
 __all__ = ["describe_change"]
 

@@ -17,11 +17,11 @@ from typing import Any
 
 import ipywidgets as w
 
-from .._events import Event
-from .._fixtures import Fixture
-from .._replay import Pacer, timed_chunks
-from .._snapshot import Snapshot
-from .._stream import StreamFold
+from ...core._events import Event
+from ...core._snapshot import Snapshot
+from ...core._stream import StreamFold
+from ...sources._fixtures import Fixture
+from ...sources._replay import Pacer, timed_chunks
 from ..render import _html as h
 from ..render._change import describe_change
 from ._widget import StreamView, close_tree

@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ._events import Event
+from ..core._events import Event
+from ..core._snapshot import Snapshot
 from ._fixtures import FixtureWriter
-from ._snapshot import Snapshot
 
 __all__ = ["Recorder"]
 

@@ -1,6 +1,6 @@
 """HTML for a snapshot: the pieces the live view shows, and the static transcript.
 
-Pure functions of a :class:`~claude_stream_nb._snapshot.Snapshot`. Everything that came from
+Pure functions of a :class:`~claude_stream_nb.core._snapshot.Snapshot`. Everything that came from
 the model or the server is escaped (markdown goes through :func:`render_markdown`, which
 shows raw HTML as text). The markup reads without CSS too (``<details>``, ``<pre>``,
 ``<ol>``), since GitHub and nbviewer strip styles.
@@ -9,14 +9,14 @@ shows raw HTML as text). The markup reads without CSS too (``<details>``, ``<pre
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from .._blocks import RESULT_TYPES
-from .._snapshot import BlockState, Snapshot
-from .._summary import metrics, outcome
+from ...core._blocks import RESULT_TYPES
+from ...core._snapshot import BlockState, Snapshot
+from ...core._summary import metrics, outcome
 from ._markdown import render_markdown
 
 __all__ = [
@@ -368,7 +368,3 @@ def transcript_html(
     parts.append("</div>")
     return "".join(parts)
 
-
-def log_entries(events: Iterable[Any]) -> list[LogEntry]:
-    """(time, name, data) of typed events, for :func:`event_log_html`."""
-    return [(e.sse.time, e.sse.event or e.type, e.sse.data) for e in events]

@@ -23,7 +23,7 @@ official SDK read it unchanged (SSE parsers skip comment lines)::
   and all), so writing then reading gives back the same bytes.
 - Bytes after the last complete event (a stream cut mid-event) are kept the same way.
 - A plain capture with no header and no ``t=`` comments (``curl -N ... > file``) reads too;
-  its events get a synthetic pacing (see :mod:`claude_stream_nb._replay`).
+  its events get a synthetic pacing (see :mod:`claude_stream_nb.sources._replay`).
 """
 
 from __future__ import annotations
@@ -36,10 +36,10 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from ._sse import SSEDecoder
+from ..core._sse import SSEDecoder
 
 if TYPE_CHECKING:
-    from ._snapshot import Snapshot
+    from ..core._snapshot import Snapshot
 
 __all__ = [
     "Fixture",
@@ -51,6 +51,7 @@ __all__ = [
     "read_fixture",
 ]
 
+_DATA = "claude_stream_nb"  # the bundled recordings: claude_stream_nb/fixtures/*.sse
 MAGIC = b": claude-stream-nb fixture 1"
 _TIME = re.compile(rb": t=(\d+(?:\.\d+)?)\r?\n")
 _SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie"})
@@ -93,7 +94,7 @@ class Fixture:
 
     def fold(self) -> Snapshot:
         """The final snapshot, folded with the recorded times (nothing displayed)."""
-        from ._stream import StreamFold
+        from ..core._stream import StreamFold
 
         fold = StreamFold()
         for chunk in self.chunks():
@@ -124,7 +125,7 @@ def load_fixture(source: str | Path | bytes | Fixture) -> Fixture:
         return read_fixture(source)
     path = Path(source)
     if not path.suffix and not path.exists():
-        bundled = resources.files(__package__).joinpath(f"fixtures/{source}.sse")
+        bundled = resources.files(_DATA).joinpath(f"fixtures/{source}.sse")
         if not bundled.is_file():
             names = ", ".join(name for name, _ in bundled_fixtures())
             raise FileNotFoundError(f"no bundled fixture named {str(source)!r}; try one of: {names}")
@@ -134,7 +135,7 @@ def load_fixture(source: str | Path | bytes | Fixture) -> Fixture:
 
 def bundled_fixtures() -> list[tuple[str, str]]:
     """``(name, description)`` of every bundled fixture, sorted by name."""
-    folder = resources.files(__package__).joinpath("fixtures")
+    folder = resources.files(_DATA).joinpath("fixtures")
     out = []
     for entry in folder.iterdir():
         if entry.name.endswith(".sse"):

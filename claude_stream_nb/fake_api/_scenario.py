@@ -1,8 +1,8 @@
 """What a fake Messages API answers. Pure: a :class:`Request` in, a :class:`~._plan.Plan` out.
 
 :meth:`FakeAPI.respond` is the whole fake API -- routing, fixture choice, faults, error bodies --
-as a function of one request. The server (:mod:`claude_stream_nb.server`) and
-:class:`~claude_stream_nb._transport.ReplayTransport` only carry bytes between it and the wire,
+as a function of one request. The server (:mod:`claude_stream_nb.fake_api`) and
+:class:`~claude_stream_nb.fake_api._transport.ReplayTransport` only carry bytes between it and the wire,
 so they behave the same. Nothing is remembered between requests: concurrent clients never
 interfere, and a multi-turn scenario reads its turn from the request itself.
 
@@ -36,11 +36,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ._fixtures import Fixture, bundled_fixtures, load_fixture
+from ..core._snapshot import Snapshot
+from ..core._stream import StreamFold
+from ..sources._fixtures import Fixture, bundled_fixtures, load_fixture
 from ._plan import Faults, Plan, error_plan, json_plan, message_plan, stream_plan
 from ._prefill import continue_fixture
-from ._snapshot import Snapshot
-from ._stream import StreamFold
 
 __all__ = ["BUNDLED_SCENARIOS", "FakeAPI", "Request", "Scenario"]
 

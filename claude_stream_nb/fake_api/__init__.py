@@ -6,7 +6,7 @@ in the background and gives the base URL::
     with serve_in_thread(speed=4) as url:
         client = anthropic.Anthropic(base_url=url, api_key="offline")
 
-What it answers, and the fault and scenario options, are :mod:`claude_stream_nb._scenario`'s.
+What it answers, and the fault and scenario options, are :mod:`claude_stream_nb.fake_api._scenario`'s.
 Needs the ``serve`` extra (starlette, uvicorn); importing this package does not import them.
 """
 
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._scenario import FakeAPI
 from ._cli import add_arguments, main
 from ._run import RunningServer, serve_in_thread
+from ._scenario import FakeAPI
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -25,7 +25,7 @@ __all__ = ["FakeAPI", "RunningServer", "add_arguments", "create_app", "main", "s
 
 
 def create_app(api: FakeAPI | None = None) -> Starlette:
-    """The ASGI app (e.g. ``uvicorn --factory claude_stream_nb.server:create_app``)."""
+    """The ASGI app (e.g. ``uvicorn --factory claude_stream_nb.fake_api:create_app``)."""
     from ._app import create_app as build
 
     return build(api)

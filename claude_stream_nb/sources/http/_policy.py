@@ -22,9 +22,9 @@ from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from .._events import ContentBlockDelta, ContentBlockStart, ContentBlockStop, Event, MessageStart
-from .._snapshot import Rope, Snapshot, evolve
-from .._sse import encode_event
+from ...core._events import ContentBlockDelta, ContentBlockStart, ContentBlockStop, Event, MessageStart
+from ...core._snapshot import Rope, Snapshot, evolve
+from ...core._sse import encode_event
 
 __all__ = ["Continuation", "continuation", "retry_delay", "should_retry"]
 

@@ -7,7 +7,7 @@ most ``fps`` times a second -- inline when a frame is due, else from a small ref
 only while it is open.
 
 When the stream ends, a displayed view replaces its output with the static transcript
-(:func:`~claude_stream_nb.render.transcript_html`): the same content as plain HTML, which
+(:func:`~claude_stream_nb.sinks.render.transcript_html`): the same content as plain HTML, which
 survives a save and reload, nbconvert, nbviewer and GitHub, where widget views cannot render.
 """
 
@@ -21,8 +21,8 @@ from typing import Any
 
 import ipywidgets as w
 
-from .._events import Event
-from .._snapshot import BlockState, Snapshot
+from ...core._events import Event
+from ...core._snapshot import BlockState, Snapshot
 from ..render import _html as h
 from ._parts import Meter, Part, StaticPart, TextRun, ThinkingPanel, ToolCard
 

@@ -1,9 +1,8 @@
-"""Streaming from the Messages API over httpx, into the same view as a replay.
+"""Streaming from the Messages API over httpx.
 
-:class:`Claude` holds the connection settings and an httpx client for many calls;
-:func:`stream` and :func:`astream` use a default one. The HTTP work is two short loops -- sync
-and async, differing only in ``await`` -- around a :class:`~._session.Session`, which makes
-every retry and reconnect decision.
+:class:`Client` holds the connection settings and an httpx client for many calls. The HTTP
+work is two short loops -- sync and async, differing only in ``await`` -- around a
+:class:`~._session.Session`, which makes every retry and reconnect decision.
 """
 
 from __future__ import annotations
@@ -17,21 +16,25 @@ from typing import Any
 
 import httpx
 
-from .._api import Message, default_sink
+from ...core._message import Message
+from ...core._stream import Sink
 from .._record import Recorder
-from .._stream import Sink
 from ._errors import ClaudeError
 from ._session import Session, Step
 
-__all__ = ["Claude", "astream", "stream"]
+__all__ = ["Client"]
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 DEFAULT_VERSION = "2023-06-01"
 
 
-class Claude:
-    """A reusable client. The API key comes from ``api_key`` or ``ANTHROPIC_API_KEY``, the base
-    URL from ``base_url`` or ``ANTHROPIC_BASE_URL`` (gateways and the fixture server work)."""
+class Client:
+    """The Messages API over HTTP, streaming into the sink it is given (``sink=``; without one
+    it shows nothing: :class:`claude_stream_nb.Claude` adds the view or the terminal).
+
+    The API key comes from ``api_key`` or ``ANTHROPIC_API_KEY``, the base URL from ``base_url``
+    or ``ANTHROPIC_BASE_URL`` (gateways and the fixture server work).
+    """
 
     def __init__(
         self,
@@ -66,7 +69,7 @@ class Claude:
 
     def __repr__(self) -> str:  # never the key
         key = "set" if self._key else "none"
-        return f"Claude(base_url={self.base_url!r}, key={key}, version={self.version!r})"
+        return f"{type(self).__name__}(base_url={self.base_url!r}, key={key}, version={self.version!r})"
 
     def headers(self) -> dict[str, str]:
         headers = {
@@ -166,7 +169,8 @@ class Claude:
         self, params: Mapping[str, Any], sink: Sink | None, record: str | Path | None, title: str | None
     ) -> tuple[Session, Callable[[], float]]:
         self.headers()  # fail before anything is shown when there is no key
-        sinks = [sink or default_sink(title or str(params.get("model", "")))]
+        chosen = sink if sink is not None else self.default_sink(title or str(params.get("model", "")))
+        sinks = [] if chosen is None else [chosen]
         if record is not None:
             sinks.append(Recorder(record, request=dict(params)))
         start = time.monotonic()
@@ -182,6 +186,10 @@ class Claude:
             return f"timed out ({type(exc).__name__})"
         return f"connection lost ({type(exc).__name__}: {exc})"
 
+    def default_sink(self, title: str) -> Sink | None:
+        """Where a stream goes when no ``sink=`` is given: nowhere, here."""
+        return None
+
     def close(self) -> None:
         if self._http is not None:
             self._http.close()
@@ -192,28 +200,8 @@ class Claude:
             await self._ahttp.aclose()
             self._ahttp = None
 
-    def __enter__(self) -> Claude:
+    def __enter__(self) -> Client:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-_default: Claude | None = None
-
-
-def _client() -> Claude:
-    global _default
-    if _default is None:
-        _default = Claude()
-    return _default
-
-
-def stream(*, record: str | Path | None = None, sink: Sink | None = None, **params: Any) -> Message:
-    """Stream a message with the default client (``ANTHROPIC_API_KEY``, ``ANTHROPIC_BASE_URL``)."""
-    return _client().stream(record=record, sink=sink, **params)
-
-
-async def astream(*, record: str | Path | None = None, sink: Sink | None = None, **params: Any) -> Message:
-    """:func:`stream` for code that already runs an event loop."""
-    return await _client().astream(record=record, sink=sink, **params)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ._fixtures import Fixture, Recorded
-from ._sse import SSEDecoder, encode_event
+from ..core._sse import SSEDecoder, encode_event
+from ..sources._fixtures import Fixture, Recorded
 
 __all__ = ["continue_fixture"]
 
