@@ -19,7 +19,7 @@ ensure_chromium() {
     if [ ! -x /usr/bin/chromium ]; then
         if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
             echo "== installing chromium (apt)"
-            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
         else
             echo "!! /usr/bin/chromium is missing: the browser tests will be skipped (apt-get install chromium)"
         fi

@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/_venv.sh
-ensure_venv ".[test,serve,notebook,sdk]"
+ensure_venv ".[test,serve,notebook,sdk,docs]"
 ensure_chromium
 echo "== ruff"; ruff check .
 echo "== mypy"; mypy
+echo "== import contracts"; lint-imports
 echo "== pytest"; exec pytest --nbval --nbval-sanitize-with notebooks/sanitize.cfg tests notebooks "$@"
