@@ -6,26 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from claude_stream_nb import SSEDecoder, StreamFold, load_fixture
-from claude_stream_nb.exercises import Verdict, nb01, nb02, nb03, nb04
+from claude_stream_nb.exercises import nb01, nb02, nb03, nb04
 
-CHECKS = [
-    nb01.exercise_1,
-    nb01.exercise_2,
-    nb01.exercise_3,
-    nb02.exercise_1,
-    nb02.exercise_2,
-    nb02.exercise_3,
-    nb03.exercise_1,
-    nb03.exercise_2,
-    nb03.exercise_3,
-    nb04.exercise_1,
-    nb04.exercise_2,
-    nb04.exercise_3,
-    nb04.exercise_4,
-]
+from .verdicts import assert_right, assert_wrong
 
 
 def events_of(name: str) -> list[Any]:
@@ -43,30 +27,6 @@ def final_content(name: str) -> list[dict[str, Any]]:
         fold.feed(rec.raw, rec.time)
     content: list[dict[str, Any]] = fold.close().to_message()["content"]
     return content
-
-
-def assert_right(verdict: Verdict) -> None:
-    assert isinstance(verdict, Verdict)
-    assert verdict.right, verdict.why
-    assert repr(verdict).startswith("✓ Right: ")
-
-
-def assert_wrong(verdict: Verdict, *words: str) -> None:
-    assert not verdict.right
-    assert repr(verdict).startswith("✗ Not yet: ")
-    for word in words:
-        assert word in verdict.why, (word, verdict.why)
-
-
-@pytest.mark.parametrize("check", CHECKS, ids=lambda c: f"{c.__module__.rsplit('.', 1)[-1]}.{c.__name__}")
-def test_an_untouched_answer_is_not_yet_answered(check: Any) -> None:
-    assert_wrong(check(...), "replace the `...`")
-
-
-@pytest.mark.parametrize("check", CHECKS, ids=lambda c: f"{c.__module__.rsplit('.', 1)[-1]}.{c.__name__}")
-def test_nonsense_is_rejected_without_raising(check: Any) -> None:
-    for nonsense in (None, 42, "nonsense", [], {}):
-        assert not check(nonsense).right
 
 
 # --- 01 · anatomy of a stream -------------------------------------------------------------------

@@ -10,33 +10,9 @@ from typing import Any, Literal
 import pytest
 
 from claude_stream_nb.agent import Tool, tool
-from claude_stream_nb.exercises import Verdict, nb05
+from claude_stream_nb.exercises import nb05
 
-CHECKS = [nb05.exercise_1, nb05.exercise_2, nb05.exercise_3]
-
-
-def assert_right(verdict: Verdict) -> None:
-    assert isinstance(verdict, Verdict)
-    assert verdict.right, verdict.why
-    assert repr(verdict).startswith("✓ Right: ")
-
-
-def assert_wrong(verdict: Verdict, *words: str) -> None:
-    assert not verdict.right
-    assert repr(verdict).startswith("✗ Not yet: ")
-    for word in words:
-        assert word in verdict.why, (word, verdict.why)
-
-
-@pytest.mark.parametrize("check", CHECKS, ids=lambda c: f"nb05.{c.__name__}")
-def test_an_untouched_answer_is_not_yet_answered(check: Any) -> None:
-    assert_wrong(check(...), "replace the `...`")
-
-
-@pytest.mark.parametrize("check", CHECKS, ids=lambda c: f"nb05.{c.__name__}")
-def test_nonsense_is_rejected_without_raising(check: Any) -> None:
-    for nonsense in (None, 42, "nonsense", [], {}):
-        assert not check(nonsense).right
+from .verdicts import assert_right, assert_wrong
 
 
 @pytest.mark.parametrize("check", [nb05.exercise_1, nb05.exercise_3], ids=lambda c: f"nb05.{c.__name__}")
