@@ -17,8 +17,17 @@ API = FakeAPI.load()
 TOOL_USE = load_fixture("tool_use")
 
 
+BASE = {
+    "model": "claude-sonnet-4-6",
+    "max_tokens": 1024,
+    "stream": True,
+    "messages": [{"role": "user", "content": "hi"}],
+}
+
+
 def post(body: dict[str, Any] | None = None, api: FakeAPI = API, **headers: str) -> Plan:
-    data = json.dumps({"stream": True, **(body or {})}).encode()
+    """A valid streaming request (``body`` overrides its keys) through ``api``."""
+    data = json.dumps({**BASE, **(body or {})}).encode()
     hdrs = {k.replace("_", "-"): v for k, v in headers.items()}
     return api.respond(Request("POST", "/v1/messages", hdrs, {}, data), request_id="req_test")
 
@@ -69,7 +78,7 @@ def test_precedence_header_then_model_then_keyword_then_default() -> None:
     assert served(post(hinted)) == "refusal"
     assert served(post({**hinted, "model": "claude-sonnet-4-6"})) == "unicode"
     assert served(post({"model": "claude-sonnet-4-6", "messages": [user("hello")]})) == "plain_text"
-    query = API.respond(Request("POST", "/v1/messages", {}, {"fixture": "refusal"}, b"{}"))
+    query = API.respond(Request("POST", "/v1/messages", {}, {"fixture": "refusal"}, json.dumps(BASE).encode()))
     assert served(query) == "refusal"
 
 
@@ -340,7 +349,8 @@ def test_speed_per_request() -> None:
     assert post().speed == 1.0
     assert post(x_speed="2.5").speed == 2.5
     assert post(x_speed="0").speed is None
-    assert FakeAPI(API.fixtures, speed=None).respond(Request("POST", "/v1/messages", body=b"{}")).speed is None
+    instant = FakeAPI(API.fixtures, speed=None)
+    assert instant.respond(Request("POST", "/v1/messages", body=json.dumps(BASE).encode())).speed is None
     assert post(x_speed="fast").status == 400
 
 

@@ -29,6 +29,8 @@ CUT = [name for name in FIXTURES if API.final(name).state == "incomplete"]
 KEY = "sk-ant-offline-SECRET-0123456789"
 URL = "http://fake.invalid"
 ASK: list[Any] = [{"role": "user", "content": "hi"}]
+STREAM: dict[str, Any] = {"model": "claude-sonnet-4-6", "max_tokens": 1024, "stream": True, "messages": ASK}
+"""A valid streaming request (the fake checks requests as the API does)."""
 
 
 def expected(name: str) -> dict[str, Any]:
@@ -125,7 +127,7 @@ def test_sdk_over_transport_gives_the_fixtures_final_message(name: str, mode: st
 
 def test_httpx_sync_gets_the_fixture_bytes_and_api_headers() -> None:
     with httpx.Client(transport=ReplayTransport("tool_use")) as client:
-        response = client.post(f"{URL}/v1/messages", json={"stream": True, "messages": ASK})
+        response = client.post(f"{URL}/v1/messages", json=STREAM)
     assert response.status_code == 200
     assert response.content == load_fixture("tool_use").body
     assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
@@ -140,7 +142,7 @@ def test_httpx_async_with_recorded_timing() -> None:
     async def run() -> list[tuple[float, bytes]]:
         async with (
             httpx.AsyncClient(transport=ReplayTransport("tool_use", speed=8)) as client,
-            client.stream("POST", f"{URL}/v1/messages", json={"stream": True}) as response,
+            client.stream("POST", f"{URL}/v1/messages", json=STREAM) as response,
         ):
             start = time.monotonic()
             return [(time.monotonic() - start, chunk) async for chunk in response.aiter_raw()]
@@ -155,7 +157,7 @@ def test_httpx_async_with_recorded_timing() -> None:
 def test_instant_by_default() -> None:
     start = time.monotonic()
     with httpx.Client(transport=ReplayTransport("long_markdown")) as client:
-        client.post(f"{URL}/v1/messages", json={"stream": True})  # 51 s at 1x
+        client.post(f"{URL}/v1/messages", json=STREAM)  # 51 s at 1x
     assert time.monotonic() - start < 1
 
 
@@ -164,7 +166,7 @@ def test_a_fixture_file_or_object_can_be_given(tmp_path: Any) -> None:
     path.write_bytes(load_fixture("refusal").body)
     for transport in (ReplayTransport(path), ReplayTransport(load_fixture("refusal"))):
         with httpx.Client(transport=transport) as client:
-            assert client.post(f"{URL}/v1/messages", json={"stream": True}).content == path.read_bytes()
+            assert client.post(f"{URL}/v1/messages", json=STREAM).content == path.read_bytes()
 
 
 def test_non_stream_and_models_through_the_sdk() -> None:
@@ -188,7 +190,7 @@ def test_drop_raises_the_librarys_remote_protocol_error_mid_body(lib: Any) -> No
     transport = ReplayTransport("tool_use", fault="drop_after=7")
     with (
         lib.Client(transport=transport if lib is httpx else transport.for_httpx2()) as client,
-        client.stream("POST", f"{URL}/v1/messages", json={"stream": True}) as response,
+        client.stream("POST", f"{URL}/v1/messages", json=STREAM) as response,
     ):
         received, error = drain(response.iter_raw())
     assert response.status_code == 200
@@ -254,7 +256,7 @@ def test_stall_past_the_read_timeout_raises_read_timeout(lib: Any) -> None:
     with lib.Client(transport=transport if lib is httpx else transport.for_httpx2(), timeout=0.2) as client:
         start = time.monotonic()
         with pytest.raises(lib.ReadTimeout):
-            client.post(f"{URL}/v1/messages", json={"stream": True})
+            client.post(f"{URL}/v1/messages", json=STREAM)
     assert 0.2 <= time.monotonic() - start < 1
 
 
@@ -262,7 +264,7 @@ def test_stall_and_first_byte_delay_within_the_timeout_just_take_time() -> None:
     transport = ReplayTransport("tool_use", fault="stall=0.3;stall_after=2;first_byte_delay=0.2")
     with httpx.Client(transport=transport) as client:
         start = time.monotonic()
-        with client.stream("POST", f"{URL}/v1/messages", json={"stream": True}) as response:
+        with client.stream("POST", f"{URL}/v1/messages", json=STREAM) as response:
             head = time.monotonic() - start
             arrivals = [time.monotonic() - start for _ in response.iter_raw()]
     assert 0.2 <= head < 0.6
@@ -273,7 +275,7 @@ def test_stall_and_first_byte_delay_within_the_timeout_just_take_time() -> None:
 def test_slow_head_past_the_read_timeout() -> None:
     transport = ReplayTransport("tool_use", fault="first_byte_delay=30")
     with httpx.Client(transport=transport, timeout=0.1) as client, pytest.raises(httpx.ReadTimeout):
-        client.post(f"{URL}/v1/messages", json={"stream": True})
+        client.post(f"{URL}/v1/messages", json=STREAM)
 
 
 def test_bad_fault_is_a_400_the_sdk_reports() -> None:
@@ -286,5 +288,5 @@ def test_bad_fault_is_a_400_the_sdk_reports() -> None:
 
 def test_plugin_replay_transport_fixture(claude_replay_transport: type[ReplayTransport]) -> None:
     with httpx.Client(transport=claude_replay_transport("refusal")) as client:
-        body = client.post(f"{URL}/v1/messages", json={"stream": False}).json()
+        body = client.post(f"{URL}/v1/messages", json={**STREAM, "stream": False}).json()
     assert body == expected("refusal")

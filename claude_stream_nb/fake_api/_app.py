@@ -1,6 +1,7 @@
 """The ASGI app: every request goes to :meth:`FakeAPI.respond`; the plan it returns is played.
 
-Starlette does the HTTP parsing and streaming; nothing here decides anything. A plan that drops
+Starlette does the HTTP parsing and streaming; nothing here decides anything (a body past the
+size limit is not read whole: its length is enough for the 413). A plan that drops
 the connection raises :class:`~claude_stream_nb.fake_api._plan.Dropped` from the body, which makes
 uvicorn close the socket without the terminating chunk, as a cut connection would. When the
 server stops (``app.state.stopping`` is set), streams still playing are dropped the same way at
@@ -43,7 +44,7 @@ def create_app(api: FakeAPI | None = None) -> Starlette:
             raise Dropped("the server is stopping")
 
     async def endpoint(request: HTTPRequest) -> Response:
-        body = await request.body()
+        body = await read_body(request, fake.max_body)
         seen = Request(request.method, request.url.path, dict(request.headers), dict(request.query_params), body)
         plan = fake.respond(seen)
         # Method, path, status and what answered: never headers (keys) or the query string.
@@ -55,3 +56,21 @@ def create_app(api: FakeAPI | None = None) -> Starlette:
     app = Starlette(routes=[Route("/{path:path}", endpoint, methods=_METHODS)])
     app.state.stopping = stopping
     return app
+
+
+async def read_body(request: HTTPRequest, limit: int | None) -> bytes:
+    """The body, but never more than ``limit + 1`` bytes of it in memory: past the limit the
+    fake answers 413 from the length alone, as the API's edge does (``content-length`` first)."""
+    if limit is None:
+        return await request.body()
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return bytes(limit + 1)  # stands in for the rest: only its length is looked at
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        parts.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            break
+    return b"".join(parts)

@@ -11,6 +11,7 @@ import logging
 import sys
 
 from ._scenario import FakeAPI
+from ._validate import MAX_BODY
 
 __all__ = ["add_arguments", "main"]
 
@@ -25,6 +26,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--instant", action="store_true", help="no pacing at all (faults still take time)")
     parser.add_argument("--default", help="fixture or scenario for requests that name none (default: workshop)")
     parser.add_argument("--fault", help="faults for every request, e.g. 'status=529;retry_after=2'")
+    parser.add_argument(
+        "--require-key",
+        action="store_true",
+        help="answer 401 to requests without an API key (x-api-key or Authorization: Bearer), as the API does; "
+        "off by default, so curl works without one",
+    )
+    parser.add_argument(
+        "--max-body",
+        type=positive_int,
+        default=MAX_BODY,
+        metavar="BYTES",
+        help=f"answer 413 to bodies larger than this (default {MAX_BODY}: the API's 32 MB)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no request log")
     parser.set_defaults(run=main)
 
@@ -40,10 +54,24 @@ def positive_float(text: str) -> float:
     return value
 
 
+def positive_int(text: str) -> int:
+    """argparse type: a size in bytes (> 0)."""
+    if not text.strip().isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of bytes, got {text!r}")
+    return int(text)
+
+
 def main(args: argparse.Namespace) -> int:
     try:
         speed = None if args.instant else args.speed
-        api = FakeAPI.load(args.folder, default=args.default, fault=args.fault, speed=speed)
+        api = FakeAPI.load(
+            args.folder,
+            default=args.default,
+            fault=args.fault,
+            speed=speed,
+            require_key=args.require_key,
+            max_body=args.max_body,
+        )
     except (OSError, ValueError) as exc:
         return _fail(str(exc))
     try:
@@ -84,6 +112,8 @@ def _banner(url: str, api: FakeAPI) -> str:
             f"  curl:        curl -N {url}/v1/messages -H 'content-type: application/json' -d '{body}'",
             f"  fixtures:    curl {url}/v1/models   (use a name as the model, or send x-fixture: NAME)",
             "  faults:      send x-fault: drop_after=7 (or status=529;retry_after=2, error_after=5, stall=3, ...)",
+            "  checks:      requests are checked as the API checks them (400: unknown key, missing field); "
+            + ("an API key is required" if api.require_key else "no key needed (--require-key: 401 without one)"),
             "Ctrl-C stops it.",
         ]
     )

@@ -41,6 +41,7 @@ from ..core._stream import StreamFold
 from ..sources._fixtures import Fixture, bundled_fixtures, load_fixture
 from ._plan import Faults, Plan, error_plan, json_plan, message_plan, stream_plan
 from ._prefill import continue_fixture
+from ._validate import MAX_BODY, BadRequest, check_key, check_size, messages_body
 
 __all__ = ["BUNDLED_SCENARIOS", "FakeAPI", "Request", "Scenario"]
 
@@ -57,14 +58,6 @@ class Request:
     """Lower-case names."""
     query: Mapping[str, str] = field(default_factory=dict)
     body: bytes = b""
-
-
-class BadRequest(ValueError):
-    """The request asks for something the fake cannot give: answered with an error status."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,12 +141,18 @@ class FakeAPI:
         default: str | None = None,
         fault: str | None = None,
         speed: float | None = 1.0,
+        require_key: bool | str = False,
+        max_body: int | None = MAX_BODY,
     ) -> None:
+        """``require_key``: answer 401 to requests without a key (a string: only that key);
+        ``max_body``: answer 413 past this many bytes (``None``: no limit)."""
         self.fixtures = dict(fixtures)
         self.scenarios = {k: v for k, v in scenarios.items() if k not in self.fixtures}
         self.default = default or ("default" if "default" in self.names else "workshop")
         self.fault = fault
         self.speed = speed
+        self.require_key = require_key
+        self.max_body = max_body
         Faults.parse(fault)
         self._final: dict[str, Snapshot] = {}
         used = {name for s in self.scenarios.values() for name in s.fixtures}
@@ -197,8 +196,12 @@ class FakeAPI:
         rid = request_id or f"req_offline{secrets.token_hex(10)}"
         path = request.path.rstrip("/")
         try:
+            check_size(len(request.body), self.max_body)
             if path == "/v1/messages" and request.method == "POST":
+                check_key(request.headers, self.require_key)
                 return self._messages(request, rid)
+            if path.startswith("/v1/models") and request.method == "GET":
+                check_key(request.headers, self.require_key)
             if path == "/v1/models" and request.method == "GET":
                 return json_plan(200, self._models(request.query), rid, label="models")
             if path.startswith("/v1/models/") and request.method == "GET":
@@ -211,16 +214,15 @@ class FakeAPI:
                 404,
             )
         except BadRequest as exc:
-            return error_plan(exc.status, rid, str(exc))
+            return error_plan(exc.status, rid, str(exc), Faults(should_retry=False))
 
     def _messages(self, request: Request, rid: str) -> Plan:
-        try:
-            body = json.loads(request.body or b"null")
-        except ValueError as exc:
-            raise BadRequest(f"the body is not valid JSON: {exc}") from None
-        if not isinstance(body, dict):
-            raise BadRequest("the body must be a JSON object")
-        messages: list[Any] = body["messages"] if isinstance(body.get("messages"), list) else []
+        # A status fault answers before the body is read, as a rate limit or an overload would.
+        early = self._request_faults(request)
+        if early is not None and early.status is not None:
+            return self._timed(request, error_plan(early.status, rid, faults=early), f"[{early}]", early)
+        body = messages_body(request.body, request.headers)
+        messages: list[Any] = body["messages"]
         name = self._choose(request, body, messages)
         turn_fault = None
         if name in self.scenarios:
@@ -228,24 +230,37 @@ class FakeAPI:
         fixture = self.fixtures[name]
         if messages and isinstance(messages[-1], dict) and messages[-1].get("role") == "assistant":
             fixture = continue_fixture(fixture, messages[-1].get("content"))  # a prefill: serve the rest
-        sources = (request.headers.get("x-fault"), request.query.get("fault"), self.fault, turn_fault)
+        faults = self._request_faults(request)
+        if faults is None:
+            faults = self._faults(turn_fault if turn_fault is not None else fixture.meta.get("fault"), request)
+        stream = body.get("stream") is True
+        plan = stream_plan(fixture, faults, rid) if stream else message_plan(fixture, self.final(name), faults, rid)
+        label = f"{name}{' stream' if stream else ''}{f' [{faults}]' if str(faults) else ''}"
+        plan = self._timed(request, plan, label, faults)
+        if not stream and plan.speed is not None and fixture.events:
+            # Without streaming the whole answer comes at the end, as the API sends it: the wait
+            # is the recording's length (the lesson of "streaming vs waiting").
+            plan = replace(plan, delay=plan.delay + (fixture.events[-1].time or 0.0) / plan.speed)
+        return plan
+
+    def _request_faults(self, request: Request) -> Faults | None:
+        """Faults the request or the server asks for (``None``: leave it to the scenario or fixture)."""
+        sources = (request.headers.get("x-fault"), request.query.get("fault"), self.fault)
+        text = next((f for f in sources if f is not None), None)
+        return None if text is None else self._faults(text, request)
+
+    def _faults(self, text: str | None, request: Request) -> Faults:
         try:
-            faults = Faults.parse(next((f for f in sources if f is not None), fixture.meta.get("fault")))
+            faults = Faults.parse(text)
         except ValueError as exc:
             raise BadRequest(f"x-fault: {exc}") from None
         retries = request.headers.get("x-stainless-retry-count", "0")
         if faults.attempts is not None and retries.isdigit() and int(retries) >= faults.attempts:
-            faults = Faults()
-        stream = body.get("stream") is True
-        plan = stream_plan(fixture, faults, rid) if stream else message_plan(fixture, self.final(name), faults, rid)
-        label = f"{name}{' stream' if stream else ''}{f' [{faults}]' if str(faults) else ''}"
-        speed = self._speed(request)
-        delay = faults.first_byte_delay
-        if not stream and speed is not None and fixture.events:
-            # Without streaming the whole answer comes at the end, as the API sends it: the wait
-            # is the recording's length (the lesson of "streaming vs waiting").
-            delay += (fixture.events[-1].time or 0.0) / speed
-        return replace(plan, speed=speed, delay=delay, label=label)
+            return Faults()
+        return faults
+
+    def _timed(self, request: Request, plan: Plan, label: str, faults: Faults) -> Plan:
+        return replace(plan, speed=self._speed(request), delay=faults.first_byte_delay, label=label)
 
     def _choose(self, request: Request, body: dict[str, Any], messages: list[Any]) -> str:
         name = request.headers.get("x-fixture") or request.query.get("fixture")

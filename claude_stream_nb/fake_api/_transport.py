@@ -11,6 +11,9 @@ so the live code path (client, SDK, this project's own ``stream()``) runs offlin
 The first argument names the fixture (or scenario) for requests that do not name one; a path or
 a :class:`~claude_stream_nb.sources._fixtures.Fixture` adds that fixture. Requests can still choose with
 ``x-fixture``, ``model`` and the rest, and inject faults with ``x-fault`` (see ``_scenario``).
+A request the real API would refuse is refused here the same way (``_validate``): a 400 with
+the API's error body for an unknown key or a missing field, so a test cannot pass offline
+with a request that fails online.
 Timing is instant unless ``speed`` is given; faults take real time either way. A dropped
 connection raises the library's ``RemoteProtocolError`` mid-body with the message h11 gives; a
 stall or slow head longer than the request's read timeout raises its ``ReadTimeout`` (there is no
@@ -36,6 +39,7 @@ import httpx
 from ..sources._fixtures import Fixture, load_fixture
 from ._plan import Dropped, Plan, ReadTimedOut, aplay, play
 from ._scenario import FakeAPI, Request
+from ._validate import MAX_BODY
 
 if TYPE_CHECKING:
     import httpx2
@@ -115,11 +119,15 @@ class ReplayTransport(_Replay, httpx.BaseTransport, httpx.AsyncBaseTransport):
         folder: str | Path | None = None,
         fault: str | None = None,
         speed: float | None = None,
+        require_key: bool | str = False,
+        max_body: int | None = MAX_BODY,
         api: FakeAPI | None = None,
     ) -> None:
         """``fixture``: the default answer (a fixture or scenario name, a fixture file, or a
         Fixture); ``folder``: more fixtures and ``scenarios/*.json``; ``fault``: faults for every
-        request (``x-fault`` overrides); ``speed``: ``None`` instant, ``1`` the recorded timing."""
+        request (``x-fault`` overrides); ``speed``: ``None`` instant, ``1`` the recorded timing;
+        ``require_key``: 401 without a key (a string: only that key); ``max_body``: 413 past
+        this many bytes. Requests are checked as the real API checks them (``_validate``)."""
         if api is None:
             api = FakeAPI.load(folder)
             extra: Fixture | None = None
@@ -129,7 +137,15 @@ class ReplayTransport(_Replay, httpx.BaseTransport, httpx.AsyncBaseTransport):
                 extra = load_fixture(fixture)
             fixtures = {**api.fixtures, **({extra.name: extra} if extra else {})}
             default = extra.name if extra else (str(fixture) if fixture is not None else None)
-            api = FakeAPI(fixtures, api.scenarios, default=default, fault=fault, speed=speed)
+            api = FakeAPI(
+                fixtures,
+                api.scenarios,
+                default=default,
+                fault=fault,
+                speed=speed,
+                require_key=require_key,
+                max_body=max_body,
+            )
         super().__init__(api)
 
     def for_httpx2(self) -> httpx2.BaseTransport:
