@@ -1,17 +1,65 @@
-# Shared by scripts/*.sh: make .venv and install the project into it once per pyproject change.
+# Shared by scripts/*.sh: make .venv and install the project into it, once per change of the
+# project's dependencies. The set-up output goes to .venv/setup.log (shown if it fails): pip and
+# setuptools print pages of progress and warnings that say nothing about this project.
+
+# The part of pyproject.toml an install depends on: [project] (dependencies, extras, scripts,
+# entry points), not the tools' settings below it.
+_project_hash() {
+    sed -n '/^\[project\]/,/^\[tool\./p' pyproject.toml | cksum | cut -d' ' -f1
+}
+
+# True when a stamp (.venv/.installed-EXTRAS, holding the hash it was installed for) covers
+# every extra asked for: after `test.sh` installed everything, `lab.sh` installs nothing.
+_installed() {
+    local want hash stamp have extra ok
+    want=$(echo "$1" | tr -c 'a-z0-9-' ' ')
+    hash=$(_project_hash)
+    for stamp in .venv/.installed-*; do
+        [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ] || continue
+        have=" $(basename "$stamp" | sed 's/^\.installed-//' | tr '_' ' ') "
+        ok=1
+        for extra in $want; do
+            case "$have" in *" $extra "*) ;; *) ok=0 ;; esac
+        done
+        [ "$ok" = 1 ] && return 0
+    done
+    return 1
+}
+
+_setup_failed() {
+    echo "!! set-up failed: $1. The end of .venv/setup.log:" >&2
+    tail -n 30 .venv/setup.log >&2
+    exit 1
+}
+
 ensure_venv() {
     local extras="$1"
     local py="${PYTHON:-python3}"
-    if [ ! -x .venv/bin/python ]; then
-        "$py" -m venv .venv
-        .venv/bin/python -m pip install --quiet --upgrade pip
-    fi
-    local stamp=".venv/.installed-$(echo "$extras" | tr -c 'a-z0-9' '_')"
-    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-        .venv/bin/python -m pip install --quiet -e "$extras"
-        touch "$stamp"
-    fi
     export PATH="$PWD/.venv/bin:$PATH"
+    if [ -x .venv/bin/python ] && _installed "$extras"; then
+        return 0
+    fi
+    if ! "$py" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
+        echo "!! this project needs Python >= 3.10; '$py' is $("$py" --version 2>&1 || echo missing)." \
+             "Run with PYTHON=python3.12 (or another) set." >&2
+        exit 1
+    fi
+    if [ -x .venv/bin/python ]; then
+        echo "updating .venv (the project's dependencies changed; the log: .venv/setup.log)"
+    else
+        echo "setting up .venv (first run: ~2 min; the log: .venv/setup.log)"
+    fi
+    mkdir -p .venv
+    : >.venv/setup.log
+    if [ ! -x .venv/bin/python ]; then
+        "$py" -m venv .venv >>.venv/setup.log 2>&1 \
+            || _setup_failed "'$py -m venv' did not work (on Debian/Ubuntu: apt-get install python3-venv)"
+        .venv/bin/python -m pip install --upgrade pip >>.venv/setup.log 2>&1 \
+            || _setup_failed "pip could not upgrade itself (no network to PyPI?)"
+    fi
+    .venv/bin/python -m pip install -e "$extras" >>.venv/setup.log 2>&1 \
+        || _setup_failed "pip could not install the project ('$extras')"
+    _project_hash >".venv/.installed-$(echo "$extras" | tr -c 'a-z0-9-' '_')"
 }
 
 # The browser tests drive Debian's Chromium (no browser download: there may be no internet).
