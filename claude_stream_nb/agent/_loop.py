@@ -1,25 +1,28 @@
 """The agent loop: stream a turn, run its tools (early), send the results, until the answer.
 
 :class:`Conversation` makes every decision -- what the next request is, when the loop ends and
-why -- without I/O. :func:`run_agent` and :func:`arun_agent` are the two short loops around it
-that do the waiting; they differ only in ``await``.
+why -- and :func:`agent_steps` is the loop itself, both without I/O (httpcore-style: one source).
+:func:`run_agent` and :func:`arun_agent` are the two short drivers around it that do the
+streaming and the waiting; they differ only in ``await``, so they cannot drift apart.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from .._api import Message
-from ..live import Claude, default_client
-from ._batch import ToolBatch
+from .. import live
+from ..core._message import Message
+from ..live import Claude
+from ._batch import ToolBatch, TurnSink
 from ._display import AgentView, as_view
 from ._launch import Launcher, LoopLauncher, ThreadLauncher
 from ._runs import AgentResult, Turn
 from ._tools import Tool, Toolbox
 
-__all__ = ["Conversation", "arun_agent", "run_agent"]
+__all__ = ["Conversation", "StreamTurn", "WaitForTools", "agent_steps", "arun_agent", "run_agent"]
 
 ToolLike = Tool | Callable[..., Any] | Mapping[str, Any]
 _ENDS = {
@@ -143,6 +146,51 @@ def _blocks(content: Any) -> list[Any]:
     return [{"type": "text", "text": content}] if isinstance(content, str) else list(content)
 
 
+@dataclass(frozen=True, slots=True)
+class StreamTurn:
+    """The loop's step: stream ``request`` into ``sink``, send back the final message."""
+
+    request: dict[str, Any]
+    sink: TurnSink
+
+
+@dataclass(frozen=True, slots=True)
+class WaitForTools:
+    """The loop's step: wait up to ``seconds`` for a tool to end (or a deadline), send back ``None``."""
+
+    seconds: float
+
+
+Step = StreamTurn | WaitForTools
+
+
+def agent_steps(conversation: Conversation, launcher: Launcher) -> Generator[Step, Any, AgentResult]:
+    """The whole loop without I/O: what to do next, as steps; the result at the end.
+
+    :func:`run_agent` and :func:`arun_agent` drive it, doing each step (``for`` vs ``await``)
+    and throwing any exception it raised back in, so failure is handled here, once, for both:
+    the turn's running tools are cancelled and the view is closed before the error goes on.
+    """
+    batch: ToolBatch | None = None
+    try:
+        while (request := conversation.request()) is not None:
+            batch = conversation.begin_turn(launcher)
+            message: Message = yield StreamTurn(request, batch.sink)
+            batch.stream_ended(message)
+            while not batch.settled:
+                yield WaitForTools(batch.next_wait())
+                batch.poll()
+            conversation.end_turn(batch, message)
+    except BaseException:
+        if batch is not None:
+            batch.cancel()
+        conversation.view.close(None)
+        raise
+    result = conversation.result()
+    conversation.view.close(result)
+    return result
+
+
 def _setup(
     client: Claude | None,
     messages: Sequence[Mapping[str, Any]],
@@ -154,7 +202,7 @@ def _setup(
     toolbox = Toolbox(tools)
     title = str(params.get("model", "")) or None
     conversation = Conversation(params, messages, toolbox, as_view(view, title), **options)
-    return client or default_client(), conversation
+    return client or live.default_client(), conversation
 
 
 def run_agent(
@@ -180,29 +228,28 @@ def run_agent(
     (``system``, ``thinking``, ``tool_choice``...) go into every request, with ``model`` and
     ``max_tokens``. Returns an :class:`AgentResult`: the final message, the whole conversation
     (``messages``, ready to continue), and every turn with its tool runs and their times.
+    If a turn fails (an API error, a dropped stream, Ctrl-C), the tools it started are
+    cancelled (coroutines; a thread cannot be stopped) and the error is raised.
     """
     params = {"model": model, "max_tokens": max_tokens, **params}
     options = {"max_turns": max_turns, "tool_timeout": tool_timeout, "early_start": early_start}
     claude, conversation = _setup(client, messages, tools, view, params, **options)
-    batch: ToolBatch | None = None
-    try:
-        with ThreadLauncher(conversation.clock) as launcher:
-            while (request := conversation.request()) is not None:
-                batch = conversation.begin_turn(launcher)
-                message = claude.stream(sink=batch.sink, **request)
-                batch.stream_ended(message)
-                while not batch.settled:
-                    launcher.wait(batch.next_wait())
-                    batch.poll()
-                conversation.end_turn(batch, message)
-    except BaseException:
-        if batch is not None:
-            batch.cancel()
-        conversation.view.close(None)
-        raise
-    result = conversation.result()
-    conversation.view.close(result)
-    return result
+    with ThreadLauncher(conversation.clock) as launcher:
+        steps = agent_steps(conversation, launcher)
+        step = next(steps)
+        while True:
+            try:
+                if isinstance(step, StreamTurn):
+                    reply: Any = claude.stream(sink=step.sink, **step.request)
+                else:
+                    reply = launcher.wait(step.seconds)
+            except BaseException as exc:
+                step = steps.throw(exc)  # re-raised once the tools are cancelled
+                continue
+            try:
+                step = steps.send(reply)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
 
 
 async def arun_agent(
@@ -223,21 +270,21 @@ async def arun_agent(
     options = {"max_turns": max_turns, "tool_timeout": tool_timeout, "early_start": early_start}
     claude, conversation = _setup(client, messages, tools, view, params, **options)
     launcher = LoopLauncher(conversation.clock)
-    batch: ToolBatch | None = None
     try:
-        while (request := conversation.request()) is not None:
-            batch = conversation.begin_turn(launcher)
-            message = await claude.astream(sink=batch.sink, **request)
-            batch.stream_ended(message)
-            while not batch.settled:
-                await launcher.wait(batch.next_wait())
-                batch.poll()
-            conversation.end_turn(batch, message)
-    except BaseException:
-        conversation.view.close(None)
-        raise
+        steps = agent_steps(conversation, launcher)
+        step = next(steps)
+        while True:
+            try:
+                if isinstance(step, StreamTurn):
+                    reply: Any = await claude.astream(sink=step.sink, **step.request)
+                else:
+                    reply = await launcher.wait(step.seconds)
+            except BaseException as exc:
+                step = steps.throw(exc)  # re-raised once the tools are cancelled
+                continue
+            try:
+                step = steps.send(reply)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
     finally:
         await launcher.aclose()
-    result = conversation.result()
-    conversation.view.close(result)
-    return result
