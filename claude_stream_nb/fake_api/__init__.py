@@ -15,13 +15,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ._cli import add_arguments, main
+from ._emit import Emitter, emit_response
 from ._run import RunningServer, serve_in_thread
 from ._scenario import FakeAPI
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
-__all__ = ["FakeAPI", "RunningServer", "add_arguments", "create_app", "main", "serve_in_thread"]
+__all__ = [
+    "Emitter",
+    "FakeAPI",
+    "RunningServer",
+    "add_arguments",
+    "create_app",
+    "emit_response",
+    "main",
+    "serve_in_thread",
+]
 
 
 def create_app(api: FakeAPI | None = None) -> Starlette:

@@ -21,9 +21,9 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from ..core._snapshot import Snapshot
-from ..core._sse import encode_event
 from ..sources._fixtures import Fixture, Recorded
 from ..sources._replay import Pacer, synthetic_times
+from ._emit import error_event
 
 __all__ = [
     "ERRORS",
@@ -261,8 +261,7 @@ def stream_plan(fixture: Fixture, faults: Faults, rid: str) -> Plan:
     if (n := faults.error_after) is not None:
         events = chunks[: len(fixture.events)]
         at = events[min(n, len(events) - 1)].time if events else 0.0
-        error = {"type": "error", "error": error_body(529, faults.type), "request_id": rid}
-        chunks, drop = [*events[:n], Recorded(encode_event("error", error), at)], False
+        chunks, drop = [*events[:n], Recorded(error_event(error_body(529, faults.type), rid), at)], False
     if faults.drop_after is not None:
         chunks, drop = chunks[: faults.drop_after], True
     headers = (

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..core._sse import SSEDecoder, encode_event
+from ..core._sse import SSEDecoder
 from ..sources._fixtures import Fixture, Recorded
+from ._emit import event
 
 __all__ = ["continue_fixture"]
 
@@ -49,7 +50,7 @@ def continue_fixture(fixture: Fixture, prefill: Any) -> Fixture:
             if cut_time is None:
                 cut_time = recorded.time
             data["index"] = index - shift
-            events.append(Recorded(encode_event(sse.event or data["type"], data), recorded.time))
+            events.append(Recorded(event(sse.event or data["type"], data), recorded.time))
     return Fixture(fixture.name, tuple(_repace(events, cut_time)), fixture.trailing, fixture.meta)
 
 
