@@ -24,6 +24,18 @@ official SDK read it unchanged (SSE parsers skip comment lines)::
 - Bytes after the last complete event (a stream cut mid-event) are kept the same way.
 - A plain capture with no header and no ``t=`` comments (``curl -N ... > file``) reads too;
   its events get a synthetic pacing (see :mod:`claude_stream_nb.sources._replay`).
+
+Seams (a recording over several connections: the SDK retried, or the live client reconnected
+and continued). Each connection's bytes are kept as that connection received them; a line
+``: seam: {"connection": 2, "status": 200, "t": 1.234, "why": "connection lost (...)"}``
+starts each connection after the first. Bytes a connection received after its last complete
+event (it was cut) are kept in one comment before the seam, ``: cut: "<JSON string>"`` (bytes
+that are not UTF-8 as ``\\udcXX`` escapes), so an SSE parser that knows nothing of seams still
+reads whole events. :func:`read_fixture` gives each connection's bytes (``Fixture.wire``) and
+the joined stream (``events``, ``chunks()``): later connections folded onto the first as the
+live client folded them (:mod:`claude_stream_nb.sources._continue`), so a replay ends with the
+message the live call ended with. A header line ``: response: {"status": 529}`` says the
+first connection was not a 200.
 """
 
 from __future__ import annotations
@@ -34,7 +46,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import IO, TYPE_CHECKING, Any
 
 from ..core._sse import SSEDecoder
 
@@ -42,6 +54,7 @@ if TYPE_CHECKING:
     from ..core._snapshot import Snapshot
 
 __all__ = [
+    "Connection",
     "Fixture",
     "FixtureWriter",
     "Recorded",
@@ -54,6 +67,8 @@ __all__ = [
 _DATA = "claude_stream_nb"  # the bundled recordings: claude_stream_nb/fixtures/*.sse
 MAGIC = b": claude-stream-nb fixture 1"
 _TIME = re.compile(rb": t=(\d+(?:\.\d+)?)\r?\n")
+_SEAM = re.compile(rb"^: seam: ([^\r\n]*)\r?\n", re.M)
+_CUT = re.compile(rb"(?:: t=(\d+(?:\.\d+)?)\r?\n)?: cut: ([^\r\n]*)\r?\n")
 _SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie"})
 _SECRET_KEYS = frozenset({"api_key", "apikey", "x-api-key", "authorization", "auth_token"})
 
@@ -67,6 +82,20 @@ class Recorded:
 
 
 @dataclass(frozen=True, slots=True)
+class Connection:
+    """One connection of a recording with seams: its events and cut-off bytes, as received."""
+
+    events: tuple[Recorded, ...]
+    trailing: Recorded | None = None
+    seam: dict[str, Any] = field(default_factory=dict)
+    """The seam line before it (``connection``, ``status``, ``t``, ``why``); empty for the first."""
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(e.raw for e in self.events) + (self.trailing.raw if self.trailing else b"")
+
+
+@dataclass(frozen=True, slots=True)
 class Fixture:
     name: str
     events: tuple[Recorded, ...]
@@ -74,6 +103,8 @@ class Fixture:
     """Bytes of an unterminated last event (a cut connection), if any."""
     meta: dict[str, Any] = field(default_factory=dict)
     """Header fields: ``description``, ``request``, ``response``, and any others."""
+    connections: tuple[Connection, ...] = ()
+    """A recording with seams: every connection as received (empty: one connection, the events)."""
 
     @property
     def description(self) -> str:
@@ -85,9 +116,15 @@ class Fixture:
 
     @property
     def body(self) -> bytes:
-        """The stream exactly as the server sent it (no header, no timing comments)."""
+        """The stream exactly as the server sent it (no header, no timing comments); with
+        seams, the joined stream (:attr:`wire` has each connection's bytes)."""
         tail = self.trailing.raw if self.trailing else b""
         return b"".join(e.raw for e in self.events) + tail
+
+    @property
+    def wire(self) -> list[bytes]:
+        """Each connection's body bytes exactly as received (one item: no seams)."""
+        return [c.body for c in self.connections] if self.connections else [self.body]
 
     def chunks(self) -> list[Recorded]:
         return [*self.events, *([self.trailing] if self.trailing else [])]
@@ -110,11 +147,44 @@ def read_fixture(data: bytes, name: str = "<bytes>") -> Fixture:
         end = data.find(b"\n\n")
         header, data = (data, b"") if end < 0 else (data[: end + 1], data[end + 2 :])
         meta = _parse_header(header)
+    if _SEAM.search(data) is None:
+        events, trailing = _read_events(data)
+        return Fixture(name=name, events=events, trailing=trailing, meta=meta)
+    from ._continue import join_connections
+
+    connections = _read_connections(data)
+    events, trailing = join_connections(connections)
+    return Fixture(name=name, events=events, trailing=trailing, meta=meta, connections=connections)
+
+
+def _read_events(data: bytes) -> tuple[tuple[Recorded, ...], Recorded | None]:
     decoder = SSEDecoder()
     events = [_split_time(e.raw) for e in decoder.feed(data)]
     decoder.flush()
     trailing = _split_time(decoder.pending) if decoder.pending else None
-    return Fixture(name=name, events=tuple(events), trailing=trailing, meta=meta)
+    return tuple(events), trailing
+
+
+def _read_connections(data: bytes) -> tuple[Connection, ...]:
+    """Split a body with seams into its connections (see the module docstring)."""
+    out = []
+    seam: dict[str, Any] = {}
+    matches = list(_SEAM.finditer(data))
+    starts = [0, *(m.end() for m in matches)]
+    ends = [*(m.start() for m in matches), len(data)]
+    for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        events, trailing = _read_events(data[start:end])
+        if i < len(matches) and trailing is not None and (cut := _CUT.fullmatch(trailing.raw)):
+            text = json.loads(cut.group(2))
+            time = float(cut.group(1)) if cut.group(1) else trailing.time
+            trailing = Recorded(text.encode("utf-8", "surrogateescape"), time)
+        out.append(Connection(events, trailing, seam))
+        if i < len(matches):
+            try:
+                seam = json.loads(matches[i].group(1))
+            except ValueError:
+                seam = {"why": matches[i].group(1).decode("utf-8", "replace")}
+    return tuple(out)
 
 
 def load_fixture(source: str | Path | bytes | Fixture) -> Fixture:
@@ -149,7 +219,7 @@ def bundled_fixtures() -> list[tuple[str, str]]:
 class FixtureWriter:
     """Writes the format :func:`read_fixture` reads, event by event (a recorder)."""
 
-    def __init__(self, out: BinaryIO, **meta: Any) -> None:
+    def __init__(self, out: IO[bytes], **meta: Any) -> None:
         self._out = out
         lines = [MAGIC]
         for key, value in meta.items():

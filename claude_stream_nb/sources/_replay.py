@@ -30,7 +30,7 @@ class Pacer:
     def __init__(self, speed: float = 1.0, *, instant: bool = False, clock: object = None) -> None:
         self._clock = time.monotonic if clock is None else clock
         self.instant = instant
-        self._speed = float(speed)
+        self._speed = _positive(speed)
         self._paused = threading.Event()
         self._anchor_wall = self._now()
         self._anchor_virtual = 0.0
@@ -44,10 +44,9 @@ class Pacer:
 
     @speed.setter
     def speed(self, value: float) -> None:
-        if value <= 0:
-            raise ValueError(f"speed must be positive, got {value}")
+        speed = _positive(value)
         self._anchor_virtual, self._anchor_wall = self.position, self._now()
-        self._speed = float(value)
+        self._speed = speed
 
     @property
     def position(self) -> float:
@@ -80,6 +79,15 @@ class Pacer:
         if self._paused.is_set():
             return _MAX_WAIT
         return min(max((recorded - self.position) / self._speed, 0.0), _MAX_WAIT)
+
+
+def _positive(speed: object) -> float:
+    """A playback speed: a finite number above 0 (``instant=True`` plays without waiting)."""
+    if isinstance(speed, bool) or not isinstance(speed, int | float):
+        raise TypeError(f"speed must be a number, got {type(speed).__name__} {speed!r}")
+    if not 0 < speed < float("inf"):
+        raise ValueError(f"speed must be a positive number (2: twice as fast; instant=True: no waits), got {speed!r}")
+    return float(speed)
 
 
 def replay_chunks(fixture: Fixture, pacer: Pacer | None = None) -> Iterator[Recorded]:

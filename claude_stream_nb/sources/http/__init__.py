@@ -17,6 +17,7 @@ from ._errors import (
     PermissionDeniedError,
     RateLimitError,
     RequestTooLargeError,
+    UnexpectedResponseError,
 )
 
 __all__ = [
@@ -35,4 +36,5 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTooLargeError",
+    "UnexpectedResponseError",
 ]

@@ -13,7 +13,9 @@
     │   ├── APIServerError             500 api_error (and other 5xx)
     │   ├── GatewayTimeoutError        504 timeout_error
     │   └── OverloadedError            529 overloaded_error
-    └── ConnectionFailed         the network failed, and retries/reconnects did not help
+    ├── ConnectionFailed         the network failed, and retries/reconnects did not help
+    └── UnexpectedResponseError  HTTP 200, but not the Messages API's event stream (an HTML
+                                 login page from a proxy, JSON from a wrong URL): never retried
 
 Every error carries the partial message received before it (``.message``, possibly empty), so
 nothing that arrived is lost. Messages never contain the API key.
@@ -38,6 +40,7 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "RequestTooLargeError",
+    "UnexpectedResponseError",
     "api_error",
 ]
 
@@ -121,6 +124,11 @@ class OverloadedError(APIError):
 
 class ConnectionFailed(ClaudeError):
     """The connection failed (refused, reset, cut mid-stream, stalled) and retrying did not help."""
+
+
+class UnexpectedResponseError(ClaudeError):
+    """The server answered 200 with something that is not an event stream, or an event stream
+    with no events in it. The message says what arrived (a short, escaped preview)."""
 
 
 _BY_TYPE: dict[str, type[APIError]] = {

@@ -1,9 +1,12 @@
 """One logical stream over as many HTTP attempts as it takes: the decisions, without I/O.
 
 A :class:`Session` is told what happened -- bytes arrived, the body ended, an HTTP error
-status, a network failure -- and answers with the next :class:`Step`: send the request (again),
-wait, or stop. The sync and async loops in :mod:`._client` only do the I/O it asks for, so the
-retry and reconnect logic exists once and a test can drive it without a network.
+status, a 200 that is not an event stream, a network failure -- and answers with the next
+:class:`Step`: send the request (again), wait, or stop. The sync and async loops in
+:mod:`._client` only do the I/O it asks for, so the retry and reconnect logic exists once and a
+test can drive it without a network. The bytes go through the same stream fold as every other
+source (:class:`~claude_stream_nb.sources._continue.JoinedFold`), so a live stream that ends
+badly is diagnosed as a replay is.
 """
 
 from __future__ import annotations
@@ -12,18 +15,18 @@ import json
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from ...core._accumulate import accumulate, finish
-from ...core._events import parse_event
+from ...core._accumulate import finish
 from ...core._message import Message
 from ...core._snapshot import ErrorInfo, Snapshot, evolve
-from ...core._sse import SSEDecoder
 from ...core._stream import Sink
-from ._errors import APIError, ClaudeError, ConnectionFailed, api_error
-from ._policy import RETRYABLE_ERROR_EVENTS, Continuation, continuation, retry_delay, should_retry
+from .._continue import JoinedFold
+from ._errors import APIError, ClaudeError, ConnectionFailed, UnexpectedResponseError, api_error
+from ._options import check_count
+from ._policy import RETRYABLE_ERROR_EVENTS, retry_delay, should_retry
 
-__all__ = ["Session", "Step"]
+__all__ = ["Session", "Step", "Tape"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,16 @@ class Step:
     send: dict[str, Any] | None = None
     wait: float = 0.0
     done: bool = False
+
+
+class Tape(Protocol):
+    """Where the wire bytes of every attempt go (``record=``: :class:`~.._record.WireRecorder`)."""
+
+    def connect(self, status: int, at: float, why: str | None = None) -> None: ...
+
+    def data(self, chunk: bytes, at: float) -> None: ...
+
+    def finish(self, snapshot: Snapshot) -> object: ...
 
 
 class Session:
@@ -45,51 +58,69 @@ class Session:
         *,
         max_retries: int = 2,
         max_reconnects: int = 2,
+        tape: Tape | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.params = {**params, "stream": True}
         self.sinks = list(sinks)
-        self.max_retries = min(max_retries, 3)
-        self.max_reconnects = min(max_reconnects, 3)
+        self.max_retries = check_count("max_retries", max_retries)
+        self.max_reconnects = check_count("max_reconnects", max_reconnects)
         self.retries = 0
         self.reconnects = 0
-        self.snapshot = Snapshot()
+        self.fold = JoinedFold()
         self.error: ClaudeError | None = None
+        self.tape = tape
         self._rng = rng or random.Random()
         self._body: dict[str, Any] = self.params
-        self._decoder = SSEDecoder()
-        self._rewrite: Continuation | None = None
-        self._started = False  # an event has arrived (in any attempt)
+        self._why: str | None = None  # why the next connection is made (for the recording's seam)
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self.fold.snapshot
 
     def start(self) -> Step:
         return Step(send=self._body)
 
     # --- what happened ------------------------------------------------------------------
 
+    def response(self, status: int, at: float) -> None:
+        """An answer's head arrived (any status): a new connection for the recording."""
+        if self.tape is not None:
+            self.tape.connect(status, at, self._why)
+        self._why = None
+
     def feed(self, chunk: bytes, at: float) -> None:
         """Bytes of a 200 response arrived (``at``: seconds since the session started)."""
-        for sse in self._decoder.feed(chunk, at):
-            event = parse_event(sse)
-            if self._rewrite is not None:
-                rewritten = self._rewrite.rewrite(event)
-                if rewritten is None:
-                    continue
-                event = rewritten
-            self._started = True
-            self.snapshot = accumulate(self.snapshot, event)
+        if self.tape is not None:
+            self.tape.data(chunk, at)
+        for event, snap in self.fold.feed(chunk, at):
             for sink in self.sinks:
-                sink.update(event, self.snapshot)
+                sink.update(event, snap)
 
     def ended(self, at: float) -> Step:
         """The response body ended (cleanly, as far as HTTP knows)."""
-        snap = self.snapshot
+        snap = self.fold.end(at=at)
         if snap.state == "complete":
             return self._finish()
         if snap.state == "errored" and snap.error is not None:
             if snap.error.type in RETRYABLE_ERROR_EVENTS and self.reconnects < self.max_reconnects:
                 return self._reconnect(f"{snap.error.type}: {snap.error.message}", at, _errored_at(snap))
             return self._fail(self._error_event(snap))  # the typed error (OverloadedError...), snapshot kept
-        return self._reconnect("the stream ended without message_stop", at)
+        if not self.fold.started:  # never try to continue a stream that never started
+            problems = "; ".join(p.message for p in snap.problems) or str(snap.end_reason)
+            return self._fail(UnexpectedResponseError(f"HTTP 200 with an event stream content type, but {problems}"))
+        return self._reconnect(str(snap.end_reason or "the stream ended without message_stop"), at, snap)
+
+    def not_sse(self, status: int, content_type: str, preview: bytes, at: float) -> Step:
+        """A 2xx answer that is not an event stream (a proxy's login page, JSON from a wrong URL)."""
+        text = preview[:120].decode("utf-8", "replace")
+        shown = json.dumps(text, ensure_ascii=False)[1:-1] + ("…" if len(preview) > 120 else "")
+        what = content_type or "no content type"
+        error = UnexpectedResponseError(
+            f"HTTP {status} with {what}, not an event stream: `{shown}` "
+            "(is base_url the Messages API? a proxy or a login page may have answered)"
+        )
+        return self._fail(error)
 
     def http_error(self, status: int, headers: Mapping[str, str], body: bytes, at: float) -> Step:
         """A non-2xx answer (before any event of this attempt)."""
@@ -101,14 +132,15 @@ class Session:
 
     def network_error(self, description: str, at: float) -> Step:
         """The connection failed: before the response, mid-body, or no byte for too long."""
-        if not self._started:
+        self._why = description
+        if not self.fold.started:
             if self.retries < self.max_retries:
                 return self._retry(retry_delay(self.retries, {}, self._rng), description)
             return self._fail(ConnectionFailed(f"{description} (after {self.retries} retries)"))
-        return self._reconnect(description, at)
+        return self._reconnect(description, at, self.fold.end(reason=description, at=at))
 
     def interrupted(self, at: float) -> None:
-        self.snapshot = finish(self.snapshot, stopped=True, at=at)
+        self.fold.stop(at)
         self._close()
 
     # --- outcomes -----------------------------------------------------------------------------
@@ -123,32 +155,37 @@ class Session:
 
     def _retry(self, wait: float, why: str) -> Step:
         self.retries += 1
+        self._why = why
         self._notice(f"retrying in {wait:.1f} s (attempt {self.retries + 1}): {why}")
-        self._decoder = SSEDecoder()
+        self.fold.retry()
         return Step(send=self._body, wait=wait)
 
-    def _reconnect(self, why: str, at: float, snap: Snapshot | None = None) -> Step:
-        base = snap or self.snapshot
+    def _reconnect(self, why: str, at: float, base: Snapshot) -> Step:
+        """Continue ``base`` (the snapshot as this connection ended)."""
+        self._why = why
         if self.reconnects >= self.max_reconnects:
-            self.snapshot = finish(base, reason=f"{why}; gave up after {self.reconnects} reconnects", at=at)
+            self._end(base, f"{why}; gave up after {self.reconnects} reconnects", at)
             return self._fail(ConnectionFailed(f"{why} (after {self.reconnects} reconnects)"))
-        plan = continuation(base, self.params, at, why)
+        plan = self.fold.resume(self.params, at, why, base)
         if plan is None:
-            self.snapshot = finish(base, reason=f"{why}; a completed tool call cannot be continued", at=at)
+            self._end(base, f"{why}; a completed tool call cannot be continued", at)
             return self._fail(ConnectionFailed(f"{why}; the partial message ends in a tool call"))
-        self.snapshot, self._rewrite, self._body = plan
+        self._body = plan[0]
         self.reconnects += 1
-        self._decoder = SSEDecoder()
         self._notice(f"reconnecting to continue ({self.reconnects} of {self.max_reconnects}): {why}")
         return Step(send=self._body, wait=min(0.5 * self.reconnects, 2.0))
 
+    def _end(self, base: Snapshot, reason: str, at: float) -> None:
+        self.fold.fold.snapshot = evolve(_errored_at(base), state="incomplete", end_reason=reason, ended_at=at)
+
     def _fail(self, error: ClaudeError) -> Step:
         self.error = error
-        if isinstance(error, APIError) and self.snapshot.state in ("waiting", "streaming"):
-            info = ErrorInfo(error.type, error.text, error.request_id, self.snapshot.events)
-            self.snapshot = evolve(self.snapshot, state="errored", error=info, end_reason=str(error))
-        elif self.snapshot.state in ("waiting", "streaming"):
-            self.snapshot = finish(self.snapshot, reason=str(error))
+        snap = self.fold.snapshot
+        if isinstance(error, APIError) and snap.state in ("waiting", "streaming", "incomplete"):
+            info = ErrorInfo(error.type, error.text, error.request_id, snap.events)
+            self.fold.fold.snapshot = evolve(snap, state="errored", error=info, end_reason=str(error))
+        elif snap.state in ("waiting", "streaming"):
+            self.fold.fold.snapshot = finish(snap, reason=str(error))
         self._close()
         return Step(done=True)
 
@@ -167,6 +204,8 @@ class Session:
                 notice(text)
 
     def _close(self) -> None:
+        if self.tape is not None:
+            self.tape.finish(self.snapshot)
         for sink in self.sinks:
             sink.close(self.snapshot)
 
