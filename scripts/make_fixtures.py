@@ -134,7 +134,7 @@ class ScriptedModel:
         sent.pop("stream", None)  # the client streams every request; the header keeps the parameters
         number = len(self.fixtures) + 1
         if number > len(self.turns):
-            raise DefinitionError(f"{self.name}.toml: run_agent sent request {number}, past the last turn")
+            raise DefinitionError(f"{DEFINITIONS / self.name}.toml: request {number} is past the last turn")
         turn = self.turns[number - 1]
         input_tokens = 640 + 90 * len(sent["messages"]) + 25 * number  # grows with the conversation
         emitter = emit_response(response(sent["model"], input_tokens, turn), f"{SEED}:{self.name}_{number}")
@@ -167,8 +167,8 @@ def build_agent(name: str, definition: Mapping[str, Any]) -> list[Fixture]:
         client.close()
     if len(model.fixtures) != len(model.turns) or result.reason != "end_turn":
         raise DefinitionError(
-            f"{name}.toml: the agent ran {len(model.fixtures)} of {len(model.turns)} turns and ended with "
-            f"{result.reason} ({result.note})"
+            f"{DEFINITIONS / name}.toml: the agent ran {len(model.fixtures)} of {len(model.turns)} turns, "
+            f"then {result.reason} ({result.note})"
         )
     return model.fixtures
 
@@ -182,7 +182,8 @@ def build(names: list[str], out: Path) -> list[Path]:
         try:
             fixtures = (build_agent if "turns" in definition else build_response)(name, definition)
         except (KeyError, TypeError, ValueError) as exc:
-            raise DefinitionError(f"{DEFINITIONS / name}.toml: {type(exc).__name__}: {exc}") from exc
+            what = f"a key is missing: {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
+            raise DefinitionError(f"{DEFINITIONS / name}.toml: {what}") from exc
         written += [write(out, fixture) for fixture in fixtures]
     return written
 
