@@ -33,8 +33,11 @@ sys.path.insert(0, str(ROOT))  # runnable from a checkout without installing the
 
 if sys.version_info >= (3, 11):
     import tomllib
-else:  # Python 3.10: the same parser, from PyPI (the test extra)
-    import tomli as tomllib
+else:  # Python 3.10: the same parser, from PyPI (in the test extra)
+    try:
+        import tomli as tomllib
+    except ModuleNotFoundError:
+        sys.exit("make_fixtures: on Python 3.10 the definitions are read with tomli: pip install tomli")
 
 import httpx  # noqa: E402
 
