@@ -53,7 +53,7 @@ def server() -> Iterator[str]:
 
 
 class Log:
-    """The body of every request the client sent (an httpx event hook)."""
+    """The body of every request the client sent (``route``: body -> fixture to serve, or None)."""
 
     def __init__(self, route: Callable[[dict[str, Any]], str | None] | None = None) -> None:
         self.bodies: list[dict[str, Any]] = []
@@ -67,26 +67,81 @@ class Log:
             request.headers["x-fixture"] = fixture
 
 
-def claude(url: str, log: Log | None = None, speed: float | None = None, **transport: Any) -> Claude:
-    hooks = {"request": [log]} if log else {}
+class Wire(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """The network (or a ReplayTransport) for both the sync and the async client, with a log of
+    what was sent and extra request headers (``headers``, changeable between runs)."""
+
+    def __init__(self, inner: ReplayTransport | None, log: Log | None, headers: dict[str, str]) -> None:
+        self.sync: httpx.BaseTransport = inner or httpx.HTTPTransport()
+        self.async_: httpx.AsyncBaseTransport = inner or httpx.AsyncHTTPTransport()
+        self.log = log
+        self.headers = headers
+
+    def _prepare(self, request: httpx.Request) -> None:
+        request.headers.update(self.headers)
+        if self.log is not None:
+            self.log(request)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self._prepare(request)
+        return self.sync.handle_request(request)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self._prepare(request)
+        return await self.async_.handle_async_request(request)
+
+    def close(self) -> None:
+        self.sync.close()
+
+    async def aclose(self) -> None:
+        await self.async_.aclose()
+
+
+def claude(
+    url: str,
+    log: Log | None = None,
+    speed: float | None = None,
+    *,
+    transport: ReplayTransport | None = None,
+    fault: str | None = None,
+    **options: Any,
+) -> Claude:
+    """A client of the fake API at ``url`` (or of ``transport``), for run_agent and arun_agent."""
     headers = {"x-speed": str(speed)} if speed else {}
-    http = httpx.Client(timeout=10, event_hooks=hooks, headers=headers, **transport)
-    return Claude("offline", base_url=url, http_client=http)
+    if fault is not None:
+        headers["x-fault"] = fault
+    return Claude("offline", base_url=url, transport=Wire(transport, log, headers), **options)
 
 
-def agent(client: Claude, model: str, prompt: str = "hi", **options: Any) -> tuple[AgentResult, str]:
-    """run_agent on a bundled scenario, quietly; the result and what the terminal view printed."""
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """Every agent test runs twice: through run_agent and through arun_agent."""
+    param: str = request.param
+    return param
+
+
+def run(mode: str, client: Claude, **options: Any) -> AgentResult:
+    """run_agent (``mode="sync"``) or arun_agent on its own event loop, closing ``client`` after."""
+    if mode == "sync":
+        with client:
+            return run_agent(client=client, **options)
+
+    async def main() -> AgentResult:
+        try:
+            return await arun_agent(client=client, **options)
+        finally:
+            await client.aclose()
+
+    return asyncio.run(main())
+
+
+def agent(mode: str, client: Claude, model: str, prompt: str = "hi", **options: Any) -> tuple[AgentResult, str]:
+    """The agent on a bundled scenario, quietly; the result and what the terminal view printed."""
     out = io.StringIO()
     options.setdefault("tools", [get_weather, list_cities])
     options.setdefault("max_tokens", 1024)
-    with client:
-        result = run_agent(
-            model=model,
-            messages=[{"role": "user", "content": prompt}],
-            client=client,
-            view=TerminalAgentView(out),
-            **options,
-        )
+    options.setdefault("messages", [{"role": "user", "content": prompt}])
+    result = run(mode, client, model=model, view=TerminalAgentView(out), **options)
     return result, out.getvalue()
 
 
@@ -115,9 +170,9 @@ def transport_with(**fixtures: Fixture) -> ReplayTransport:
 # --- the loop, end to end ----------------------------------------------------------------------------
 
 
-def test_the_weather_example_runs_the_tool_and_sends_its_result_back(server: str) -> None:
+def test_the_weather_example_runs_the_tool_and_sends_its_result_back(mode: str, server: str) -> None:
     log = Log()
-    result, printed = agent(claude(server, log), "agent_weather", "What's the weather in Paris right now?")
+    result, printed = agent(mode, claude(server, log), "agent_weather", "What's the weather in Paris right now?")
     assert result.reason == "end_turn"
     assert [turn.stop_reason for turn in result.turns] == ["tool_use", "end_turn"]
     (run,) = result.turns[0].runs
@@ -139,13 +194,13 @@ def test_the_weather_example_runs_the_tool_and_sends_its_result_back(server: str
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_each_bundled_scenario_gets_the_requests_its_fixtures_recorded(server: str, name: str) -> None:
+def test_each_bundled_scenario_gets_the_requests_its_fixtures_recorded(mode: str, server: str, name: str) -> None:
     log = Log()
     first = load_fixture(f"{name}_1").meta["request"]
     extra = {"thinking": first["thinking"]} if "thinking" in first else {}
     extra["tools"] = [{"get_weather": get_weather, "list_cities": list_cities}[t["name"]] for t in first["tools"]]
     result, _ = agent(
-        claude(server, log), name, first["messages"][0]["content"], max_tokens=first["max_tokens"], **extra
+        mode, claude(server, log), name, first["messages"][0]["content"], max_tokens=first["max_tokens"], **extra
     )
     assert result.reason == "end_turn"
     assert len(log.bodies) == len(result.turns) >= 2
@@ -155,18 +210,11 @@ def test_each_bundled_scenario_gets_the_requests_its_fixtures_recorded(server: s
         assert body["tools"] == recorded["tools"]
 
 
-def test_tools_start_the_moment_their_block_stops_before_message_stop(server: str) -> None:
+def test_tools_start_the_moment_their_block_stops_before_message_stop(mode: str, server: str) -> None:
     request = load_fixture("agent_three_turns_2").meta["request"]
     ask = {"messages": request["messages"], "max_tokens": 4096, "tools": [get_weather, list_cities]}
     for early in (True, False):
-        with claude(server, speed=4) as client:
-            result = run_agent(
-                model="agent_three_turns",
-                client=client,
-                view=TerminalAgentView(io.StringIO()),
-                early_start=early,
-                **ask,
-            )
+        result, _ = agent(mode, claude(server, speed=4), "agent_three_turns", early_start=early, **ask)
         turn = result.turns[0]
         stop = turn.message_stop_at
         assert stop is not None
@@ -183,7 +231,7 @@ def test_tools_start_the_moment_their_block_stops_before_message_stop(server: st
             assert all(start >= stop for start in starts)
 
 
-def test_results_go_back_in_tool_use_order_when_tools_finish_out_of_order(server: str) -> None:
+def test_results_go_back_in_tool_use_order_when_tools_finish_out_of_order(mode: str, server: str) -> None:
     def slow_in_shanghai(city: str) -> str:
         """Weather."""
         time.sleep(0.3 if city == "Shanghai" else 0.0)
@@ -191,7 +239,7 @@ def test_results_go_back_in_tool_use_order_when_tools_finish_out_of_order(server
 
     log = Log()
     result, _ = agent(
-        claude(server, log), "agent_parallel", tools=[Tool.from_function(slow_in_shanghai, name="get_weather")]
+        mode, claude(server, log), "agent_parallel", tools=[Tool.from_function(slow_in_shanghai, name="get_weather")]
     )
     shanghai, paris = result.turns[0].runs
     assert (shanghai.input, paris.input) == ({"city": "Shanghai"}, {"city": "Paris"})
@@ -206,9 +254,9 @@ def test_results_go_back_in_tool_use_order_when_tools_finish_out_of_order(server
     ]
 
 
-def test_a_tool_that_raises_becomes_an_is_error_result_and_the_loop_goes_on(server: str) -> None:
+def test_a_tool_that_raises_becomes_an_is_error_result_and_the_loop_goes_on(mode: str, server: str) -> None:
     log = Log()
-    result, printed = agent(claude(server, log), "agent_tool_error", "What's the weather in Atlantis?")
+    result, printed = agent(mode, claude(server, log), "agent_tool_error", "What's the weather in Atlantis?")
     (run,) = result.turns[0].runs
     assert run.status == "error"
     (sent,) = log.bodies[1]["messages"][-1]["content"]
@@ -223,7 +271,7 @@ def test_a_tool_that_raises_becomes_an_is_error_result_and_the_loop_goes_on(serv
     assert "✗ get_weather (error): ValueError" in printed
 
 
-def test_timeouts_become_error_results_and_the_loop_goes_on(server: str) -> None:
+def test_timeouts_become_error_results_and_the_loop_goes_on(mode: str, server: str) -> None:
     release = threading.Event()
     cancelled = threading.Event()
 
@@ -247,7 +295,7 @@ def test_timeouts_become_error_results_and_the_loop_goes_on(server: str) -> None
         ]:
             log = Log()
             began = time.monotonic()
-            result, _ = agent(claude(server, log), "agent_weather", tools=[tool], **options)
+            result, _ = agent(mode, claude(server, log), "agent_weather", tools=[tool], **options)
             assert time.monotonic() - began < 3
             (run,) = result.turns[0].runs
             assert run.status == "timeout"
@@ -261,7 +309,8 @@ def test_timeouts_become_error_results_and_the_loop_goes_on(server: str) -> None
         release.set()
 
 
-def test_async_tools_and_arun_agent_run_parallel_calls_concurrently() -> None:
+@pytest.mark.parametrize("kind", ["coroutine", "function"])
+def test_parallel_calls_run_concurrently(mode: str, kind: str) -> None:
     spans: list[tuple[float, float]] = []
 
     async def get_weather(city: str) -> str:
@@ -278,43 +327,141 @@ def test_async_tools_and_arun_agent_run_parallel_calls_concurrently() -> None:
         spans.append((began, time.monotonic()))
         return f"fine in {city}"
 
-    async def run_async(tool: Any) -> AgentResult:
-        http = httpx.AsyncClient(transport=ReplayTransport())
-        client = Claude("offline", base_url="http://offline", async_http_client=http)
+    tool = get_weather if kind == "coroutine" else Tool.from_function(get_weather_sync, name="get_weather")
+    result, _ = agent(mode, claude("http://offline", transport=ReplayTransport()), "agent_parallel", tools=[tool])
+    assert [run.output for run in result.turns[0].runs] == ["fine in Shanghai", "fine in Paris"]
+    assert result.reason == "end_turn"
+    first, second = spans
+    assert max(first[0], second[0]) < min(first[1], second[1])  # both calls ran at once
+
+
+class Recording:
+    """An agent view that keeps what it was told (and streams nowhere)."""
+
+    def __init__(self) -> None:
+        self.closed: list[AgentResult | None] = []
+        self.statuses: list[str] = []
+
+    def begin_turn(self, number: int, note: str = "") -> Any:
+        return self
+
+    def update(self, event: Any, snapshot: Any) -> None:
+        pass
+
+    def tool_update(self, turn: int, run: Any, now: float) -> None:
+        self.statuses.append(run.status)
+
+    def tick(self, now: float) -> None:
+        pass
+
+    def close(self, result: Any) -> None:
+        if not isinstance(result, AgentResult | None):  # the turn's stream closing, with its snapshot
+            return
+        self.closed.append(result)
+
+
+# The tool block of agent_weather_1 is complete after its 16th event; the stream then stalls
+# (time for the tool to start) and the connection drops, with no reconnect allowed.
+DROP_AFTER_THE_TOOL = "stall=0.5;stall_after=16;drop_after=16"
+
+
+@pytest.mark.parametrize("kind", ["coroutine", "function"])
+def test_a_failed_turn_cancels_the_tools_it_started_and_raises(mode: str, kind: str, server: str) -> None:
+    from claude_stream_nb.live import ConnectionFailed
+
+    started, cancelled, release = threading.Event(), threading.Event(), threading.Event()
+
+    async def slow_async(city: str, unit: str = "celsius") -> str:
+        """Weather, eventually."""
+        started.set()
         try:
-            return await arun_agent(
-                model="agent_parallel",
-                max_tokens=1024,
-                messages=[{"role": "user", "content": "hi"}],
-                tools=[tool],
-                client=client,
-                view=TerminalAgentView(io.StringIO()),
-            )
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return "late"
+
+    def slow(city: str, unit: str = "celsius") -> str:
+        """Weather, eventually (a thread cannot be cancelled: the loop must not wait for it)."""
+        started.set()
+        release.wait(30)
+        return "late"
+
+    view = Recording()
+    client = claude(server, fault=DROP_AFTER_THE_TOOL, max_reconnects=0)
+    options: dict[str, Any] = {
+        "model": "agent_weather",
+        "max_tokens": 1024,
+        "messages": [{"role": "user", "content": "Paris?"}],
+        "tools": [Tool.from_function(slow_async if kind == "coroutine" else slow, name="get_weather")],
+        "client": client,
+        "view": view,
+    }
+
+    def sync() -> bool:
+        """Whether the tool was cancelled when the error reached the caller."""
+        with client, pytest.raises(ConnectionFailed):
+            run_agent(**options)
+        return cancelled.is_set()
+
+    async def in_loop() -> bool:  # asserted inside the loop: asyncio.run cancels leftovers itself
+        try:
+            with pytest.raises(ConnectionFailed):
+                await arun_agent(**options)
+            return cancelled.is_set()
         finally:
             await client.aclose()
 
-    sync_tool = Tool.from_function(get_weather_sync, name="get_weather")
-    with Claude("offline", base_url="http://offline", transport=ReplayTransport()) as client:
-        run_agent(
-            model="agent_parallel",
-            max_tokens=1024,
-            messages=[{"role": "user", "content": "hi"}],
-            tools=[get_weather],
-            client=client,
-            view=TerminalAgentView(io.StringIO()),
-        )
-    for result in [asyncio.run(run_async(get_weather)), asyncio.run(run_async(sync_tool))]:
-        assert [run.output for run in result.turns[0].runs] == ["fine in Shanghai", "fine in Paris"]
-        assert result.reason == "end_turn"
-    assert len(spans) == 6
-    for first, second in zip(spans[::2], spans[1::2], strict=True):
-        assert max(first[0], second[0]) < min(first[1], second[1])  # both calls ran at once
+    began = time.monotonic()
+    try:
+        cancelled_first = sync() if mode == "sync" else asyncio.run(in_loop())
+        assert time.monotonic() - began < 5
+        assert started.is_set()
+        assert view.statuses == ["running", "error"]  # the card does not spin on
+        assert view.closed == [None]  # the view was told the loop stopped, with no result
+        assert cancelled_first is (kind == "coroutine")  # a thread runs on; its result is dropped
+    finally:
+        release.set()
+
+
+def test_the_loop_is_one_generator_both_drivers_share() -> None:
+    """No I/O in the loop itself: driven by hand, it asks to stream, then to wait, then ends."""
+    from claude_stream_nb.agent._launch import ThreadLauncher
+    from claude_stream_nb.agent._loop import Conversation, StreamTurn, WaitForTools, agent_steps
+    from claude_stream_nb.agent._tools import Toolbox
+
+    def final_message(name: str) -> Any:
+        fold = StreamFold()
+        fold.feed(load_fixture(name).body)
+        from claude_stream_nb.core._message import Message
+
+        return Message(fold.close())
+
+    view = Recording()
+    ask = [{"role": "user", "content": "Paris?"}]
+    params = {"model": "agent_weather", "max_tokens": 1024}
+    conversation = Conversation(params, ask, Toolbox([get_weather]), view)  # type: ignore[arg-type]
+    with ThreadLauncher(conversation.clock) as launcher:
+        steps = agent_steps(conversation, launcher)
+        first = next(steps)
+        assert isinstance(first, StreamTurn)
+        assert first.request["messages"] == ask
+        step = steps.send(final_message("agent_weather_1"))
+        while isinstance(step, WaitForTools):
+            launcher.wait(step.seconds)
+            step = steps.send(None)
+        assert isinstance(step, StreamTurn)
+        assert step.request["messages"][-1]["content"][0]["type"] == "tool_result"
+        with pytest.raises(StopIteration) as done:
+            steps.send(final_message("agent_weather_2"))
+    assert done.value.value.reason == "end_turn"
+    assert view.closed == [done.value.value]
 
 
 # --- arguments that must never run --------------------------------------------------------------------
 
 
-def test_invalid_json_arguments_are_never_run_and_the_model_is_told() -> None:
+def test_invalid_json_arguments_are_never_run_and_the_model_is_told(mode: str) -> None:
     calls: list[Any] = []
 
     def get_weather(city: str, unit: str = "celsius") -> str:
@@ -332,7 +479,9 @@ def test_invalid_json_arguments_are_never_run_and_the_model_is_told() -> None:
 
     log = Log(lambda body: "bad_json" if len(body["messages"]) == 1 else None)
     transport = transport_with(bad_json=edited("agent_weather_1", extra_brace))
-    result, printed = agent(claude("http://offline", log, transport=transport), "agent_weather", tools=[get_weather])
+    result, printed = agent(
+        mode, claude("http://offline", log, transport=transport), "agent_weather", tools=[get_weather]
+    )
     assert calls == []
     (run,) = result.turns[0].runs
     assert run.status == "invalid"
@@ -343,7 +492,7 @@ def test_invalid_json_arguments_are_never_run_and_the_model_is_told() -> None:
     assert "invalid" in printed
 
 
-def test_max_tokens_inside_a_tool_argument_is_never_run_and_reported(server: str) -> None:
+def test_max_tokens_inside_a_tool_argument_is_never_run_and_reported(mode: str, server: str) -> None:
     calls: list[str] = []
 
     def write_file(path: str, content: str) -> str:
@@ -352,7 +501,7 @@ def test_max_tokens_inside_a_tool_argument_is_never_run_and_reported(server: str
         return "ok"
 
     log = Log()
-    result, printed = agent(claude(server, log), "max_tokens_in_tool", tools=[write_file])
+    result, printed = agent(mode, claude(server, log), "max_tokens_in_tool", tools=[write_file])
     assert calls == []
     assert len(log.bodies) == 1
     assert result.reason == "max_tokens"
@@ -363,7 +512,7 @@ def test_max_tokens_inside_a_tool_argument_is_never_run_and_reported(server: str
     assert "cut_off" in printed
 
 
-def test_arguments_that_break_the_schema_are_never_run(server: str) -> None:
+def test_arguments_that_break_the_schema_are_never_run(mode: str, server: str) -> None:
     calls: list[str] = []
 
     def get_weather(town: str) -> str:
@@ -372,7 +521,7 @@ def test_arguments_that_break_the_schema_are_never_run(server: str) -> None:
         return "sunny"
 
     log = Log()
-    result, _ = agent(claude(server, log), "agent_weather", tools=[get_weather])
+    result, _ = agent(mode, claude(server, log), "agent_weather", tools=[get_weather])
     assert calls == []
     (sent,) = log.bodies[1]["messages"][-1]["content"]
     assert sent["is_error"] is True
@@ -386,32 +535,27 @@ def test_arguments_that_break_the_schema_are_never_run(server: str) -> None:
 # --- how the loop ends, and what goes back -------------------------------------------------------------
 
 
-def test_max_turns_stops_the_loop_and_the_messages_continue_it(server: str) -> None:
+def test_max_turns_stops_the_loop_and_the_messages_continue_it(mode: str, server: str) -> None:
     log = Log()
-    result, printed = agent(claude(server, log), "agent_three_turns", max_turns=2)
+    result, printed = agent(mode, claude(server, log), "agent_three_turns", max_turns=2)
     assert result.reason == "max_turns"
     assert len(result.turns) == 2
     assert "max_turns=2" in result.note
     assert result.messages[-1]["role"] == "user"
     assert [b["type"] for b in result.messages[-1]["content"]] == ["tool_result"] * 3
     assert "■ agent: stopped after 2 turns (max_turns=2)" in printed
-    with claude(server) as client:
-        more = run_agent(
-            model="agent_three_turns",
-            max_tokens=1024,
-            messages=result.messages,
-            client=client,
-            view=TerminalAgentView(io.StringIO()),
-        )
+    more, _ = agent(mode, claude(server), "agent_three_turns", messages=result.messages)
     assert more.reason == "end_turn"
     assert len(more.turns) == 1
     assert "Cairo" in more.text
 
 
-def test_thinking_blocks_go_back_unchanged_with_their_signatures(server: str) -> None:
+def test_thinking_blocks_go_back_unchanged_with_their_signatures(mode: str, server: str) -> None:
     log = Log()
     agent(
-        claude(server, log), "agent_three_turns", thinking={"type": "enabled", "budget_tokens": 2000}, max_tokens=4096
+        mode,
+        claude(server, log),
+        "agent_three_turns", thinking={"type": "enabled", "budget_tokens": 2000}, max_tokens=4096
     )
     thinking = final("agent_three_turns_1")["content"][0]
     assert thinking["type"] == "thinking"
@@ -420,7 +564,7 @@ def test_thinking_blocks_go_back_unchanged_with_their_signatures(server: str) ->
         assert body["messages"][1]["content"][0] == thinking
 
 
-def test_pause_turn_resends_the_answer_so_far_and_merges_the_rest() -> None:
+def test_pause_turn_resends_the_answer_so_far_and_merges_the_rest(mode: str) -> None:
     kept = 4
 
     def pause_early(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -434,7 +578,7 @@ def test_pause_turn_resends_the_answer_so_far_and_merges_the_rest() -> None:
 
     paused = edited("plain_text", pause_early)
     log = Log(lambda body: "plain_text" if body["messages"][-1]["role"] == "assistant" else None)
-    result, _ = agent(claude("http://offline", log, transport=transport_with(paused=paused)), "paused")
+    result, _ = agent(mode, claude("http://offline", log, transport=transport_with(paused=paused)), "paused")
     assert [turn.stop_reason for turn in result.turns] == ["pause_turn", "end_turn"]
     assert result.turns[1].resent
     first = log.bodies[0]["messages"]
@@ -444,18 +588,12 @@ def test_pause_turn_resends_the_answer_so_far_and_merges_the_rest() -> None:
     assert result.reason == "end_turn"
 
 
-def test_a_prefill_is_continued_in_the_same_assistant_message(server: str) -> None:
+def test_a_prefill_is_continued_in_the_same_assistant_message(mode: str, server: str) -> None:
     prefill = {"role": "assistant", "content": "I'll check the"}
     log = Log()
-    with claude(server, log) as client:
-        result = run_agent(
-            model="agent_weather",
-            max_tokens=1024,
-            messages=[{"role": "user", "content": "Paris?"}, prefill],
-            tools=[get_weather],
-            client=client,
-            view=TerminalAgentView(io.StringIO()),
-        )
+    result, _ = agent(
+        mode, claude(server, log), "agent_weather", messages=[{"role": "user", "content": "Paris?"}, prefill]
+    )
     assert [m["role"] for m in result.messages] == ["user", "assistant", "user", "assistant"]
     text = "".join(b["text"] for b in result.messages[1]["content"] if b["type"] == "text")
     assert text == "I'll check the current weather in Paris."
@@ -542,7 +680,7 @@ def test_validation_says_what_is_wrong_in_the_models_terms() -> None:
     assert validate({"type": "object", "minProperties": 9}, {}) == []  # keywords outside the subset are not checked
 
 
-def test_explicit_definitions_and_server_tools(server: str) -> None:
+def test_explicit_definitions_and_server_tools(mode: str, server: str) -> None:
     spec = {
         "name": "get_weather",
         "description": "Weather.",
@@ -550,11 +688,12 @@ def test_explicit_definitions_and_server_tools(server: str) -> None:
     }
     search = {"type": "web_search_20250305", "name": "web_search", "max_uses": 1}
     log = Log()
-    result, _ = agent(claude(server, log), "agent_weather", tools=[Tool.from_dict(spec, lambda **args: args), search])
+    tools = [Tool.from_dict(spec, lambda **args: args), search]
+    result, _ = agent(mode, claude(server, log), "agent_weather", tools=tools)
     assert log.bodies[0]["tools"] == [spec, search]
     assert result.turns[0].runs[0].output == {"city": "Paris", "unit": "celsius"}
     log = Log()
-    agent(claude(server, log), "agent_weather", tools=[spec])
+    agent(mode, claude(server, log), "agent_weather", tools=[spec])
     assert (
         log.bodies[1]["messages"][-1]["content"][0]["content"]
         == "the tool 'get_weather' has no Python function here to run it"
@@ -564,7 +703,7 @@ def test_explicit_definitions_and_server_tools(server: str) -> None:
 # --- views --------------------------------------------------------------------------------------------------
 
 
-def test_in_a_notebook_each_turn_streams_below_and_cards_go_running_then_done() -> None:
+def test_in_a_notebook_each_turn_streams_below_and_cards_go_running_then_done(mode: str) -> None:
     def slow_weather(city: str, unit: str = "celsius") -> dict[str, Any]:
         """Weather."""
         time.sleep(0.05)
@@ -572,15 +711,15 @@ def test_in_a_notebook_each_turn_streams_below_and_cards_go_running_then_done() 
 
     with capture_comms() as sent:
         view = ConversationView("weather", threaded=False)
-        with Claude("offline", base_url="http://offline", transport=ReplayTransport()) as client:
-            result = run_agent(
-                model="agent_weather",
-                max_tokens=1024,
-                messages=[{"role": "user", "content": "Paris?"}],
-                tools=[Tool.from_function(slow_weather, name="get_weather")],
-                client=client,
-                view=view,
-            )
+        result = run(
+            mode,
+            claude("http://offline", transport=ReplayTransport()),
+            model="agent_weather",
+            max_tokens=1024,
+            messages=[{"role": "user", "content": "Paris?"}],
+            tools=[Tool.from_function(slow_weather, name="get_weather")],
+            view=view,
+        )
     assert len(view.turns) == 2
     assert list(view.body.children) == [turn.widget for turn in view.turns]
     card = view.turns[0].tool_card(1)
@@ -598,39 +737,35 @@ def test_in_a_notebook_each_turn_streams_below_and_cards_go_running_then_done() 
     assert result.reason == "end_turn"
 
 
-def test_an_api_error_ends_the_loop_with_that_error_and_the_view_says_so(server: str) -> None:
+def test_an_api_error_ends_the_loop_with_that_error_and_the_view_says_so(mode: str, server: str) -> None:
     from claude_stream_nb.live import InvalidRequestError
 
-    http = httpx.Client(timeout=10, headers={"x-fault": "none"})
     with capture_comms():
         view = ConversationView(threaded=False)
-        with Claude("offline", base_url=server, http_client=http) as client:
-            first = run_agent(
+        first, _ = agent(mode, claude(server, fault="none"), "agent_weather", tools=[get_weather], max_turns=1)
+        with pytest.raises(InvalidRequestError):
+            run(
+                mode,
+                claude(server, fault="status=400"),
                 model="agent_weather",
                 max_tokens=1024,
-                messages=[{"role": "user", "content": "Paris?"}],
-                tools=[get_weather],
-                client=client,
-                view=TerminalAgentView(io.StringIO()),
-                max_turns=1,
+                messages=first.messages,
+                view=view,
             )
-            http.headers["x-fault"] = "status=400"
-            with pytest.raises(InvalidRequestError):
-                run_agent(model="agent_weather", max_tokens=1024, messages=first.messages, client=client, view=view)
     assert first.reason == "max_turns"
     assert len(view.turns) == 1
     assert "stopped with an error" in view.footer.value
 
 
-def test_outside_a_notebook_the_default_view_prints(server: str, capsys: pytest.CaptureFixture[str]) -> None:
-    with claude(server) as client:
-        run_agent(
-            model="agent_weather",
-            max_tokens=1024,
-            messages=[{"role": "user", "content": "Paris?"}],
-            tools=[get_weather],
-            client=client,
-        )
+def test_outside_a_notebook_the_default_view_prints(mode: str, server: str, capsys: pytest.CaptureFixture[str]) -> None:
+    run(
+        mode,
+        claude(server),
+        model="agent_weather",
+        max_tokens=1024,
+        messages=[{"role": "user", "content": "Paris?"}],
+        tools=[get_weather],
+    )
     out = capsys.readouterr().out
     assert out.index("── turn 1") < out.index("▶ get_weather started") < out.index("── turn 2") < out.index("■ agent")
 

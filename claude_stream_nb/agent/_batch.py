@@ -10,6 +10,7 @@ polls, so the view and the records are only ever touched from one thread.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 from collections.abc import Callable
 from dataclasses import replace
@@ -179,10 +180,17 @@ class ToolBatch:
         return max(min(TICK, soonest - now), 0.001)
 
     def cancel(self) -> None:
-        """Stop what can be stopped (the loop is being abandoned)."""
-        for index, run in self.runs.items():
+        """The loop is being abandoned (an error, Ctrl-C): stop what can be stopped -- coroutines
+        are cancelled, a thread runs on unheard -- and say so on each run still going."""
+        self._calls.clear()
+        now = self.clock()
+        for index, run in list(self.runs.items()):
             if run.status == "running":
                 self._cancel[index]()
+                error = f"{run.name} was cancelled: the agent loop stopped before it ended"
+                self.runs[index] = replace(run, status="error", error=error, ended_at=now)
+                with contextlib.suppress(Exception):  # the view may be what failed
+                    self.view.tool_update(self.number, self.runs[index], now)
 
     # --- the outcome -----------------------------------------------------------------------------
 

@@ -239,10 +239,11 @@ def run_agent(
         step = next(steps)
         while True:
             try:
+                reply: Message | None = None
                 if isinstance(step, StreamTurn):
-                    reply: Any = claude.stream(sink=step.sink, **step.request)
+                    reply = claude.stream(sink=step.sink, **step.request)
                 else:
-                    reply = launcher.wait(step.seconds)
+                    launcher.wait(step.seconds)
             except BaseException as exc:
                 step = steps.throw(exc)  # re-raised once the tools are cancelled
                 continue
@@ -275,10 +276,11 @@ async def arun_agent(
         step = next(steps)
         while True:
             try:
+                reply: Message | None = None
                 if isinstance(step, StreamTurn):
-                    reply: Any = await claude.astream(sink=step.sink, **step.request)
+                    reply = await claude.astream(sink=step.sink, **step.request)
                 else:
-                    reply = await launcher.wait(step.seconds)
+                    await launcher.wait(step.seconds)
             except BaseException as exc:
                 step = steps.throw(exc)  # re-raised once the tools are cancelled
                 continue
