@@ -1,0 +1,198 @@
+"""Traps a user with SDK habits fell into, one test each: now an error that says so, or the
+behaviour the SDK has."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from claude_stream_nb import live, replay
+from claude_stream_nb.sources._fixtures import load_fixture
+from claude_stream_nb.sources._replay import Pacer
+from claude_stream_nb.sources.http import AuthenticationError, Client, OverloadedError
+
+from .loopback import Answer, Loopback
+
+KEY = "sk-ant-test-TRAPS-never-to-be-seen-0123456789"
+ASK: dict[str, Any] = {"model": "claude-test", "max_tokens": 64, "messages": [{"role": "user", "content": "Hi"}]}
+PLAIN = load_fixture("plain_text")
+UNAUTHORIZED = b'{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}'
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Loopback]:
+    with Loopback() as running:
+        yield running
+
+
+class Quiet:
+    def update(self, event: Any, snapshot: Any) -> None: ...
+
+    def close(self, snapshot: Any) -> None: ...
+
+
+# --- the default client --------------------------------------------------------------------------
+
+
+def test_the_default_client_sees_a_key_set_after_a_failed_call(
+    server: Loopback, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(live.ClaudeError, match="no API key: set ANTHROPIC_API_KEY"):
+        live.stream(sink=Quiet(), **ASK)
+    first = live.default_client()
+    script = server.play(Answer(body=PLAIN.body))
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+    message = live.stream(sink=Quiet(), **ASK)
+    assert message.state == "complete"
+    assert script.requests[0].headers["x-api-key"] == KEY
+    assert live.default_client() is live.default_client()  # kept while nothing changes
+    assert live.default_client() is not first
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY + "-rotated")
+    live.stream(sink=Quiet(), **ASK)
+    assert script.requests[1].headers["x-api-key"] == KEY + "-rotated"
+    live.default_client().close()
+
+
+def test_astream_uses_the_same_default_client(server: Loopback, monkeypatch: pytest.MonkeyPatch) -> None:
+    server.play(Answer(body=PLAIN.body))
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+
+    async def main() -> Any:
+        try:
+            return await live.astream(sink=Quiet(), **ASK)
+        finally:
+            await live.default_client().aclose()
+
+    assert asyncio.run(main()).state == "complete"
+
+
+# --- show() of what is not an SDK stream -----------------------------------------------------------
+
+
+def _message() -> Any:
+    anthropic = pytest.importorskip("anthropic")
+    return anthropic.types.Message(
+        id="msg_1",
+        type="message",
+        role="assistant",
+        model="m",
+        content=[],
+        stop_reason="end_turn",
+        stop_sequence=None,
+        usage={"input_tokens": 1, "output_tokens": 1},
+    )
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda: [{"type": "message_start"}], "got list"),
+        (_message, "a finished message (create() without stream=True)"),
+        (lambda: (text for text in ["a", "b"]), "a generator (text_stream yields only text)"),
+        (lambda: "event: ping\n", "got str"),
+    ],
+)
+@pytest.mark.parametrize("which", ["show", "ashow"])
+def test_show_refuses_what_is_not_an_sdk_stream(make: Any, says: str, which: str) -> None:
+    thing = make()
+
+    def run() -> Any:
+        if which == "show":
+            return live.show(thing, sink=Quiet())
+        return asyncio.run(live.ashow(thing, sink=Quiet()))
+
+    with pytest.raises(TypeError, match=rf"{which}\(\) takes an official-SDK stream") as raised:
+        run()
+    assert says in str(raised.value)
+
+
+def test_show_and_ashow_point_at_each_other(server: Loopback) -> None:
+    anthropic = pytest.importorskip("anthropic")
+    server.play(Answer(body=PLAIN.body))
+    sdk = anthropic.Anthropic(api_key=KEY, base_url=server.url)
+    manager = sdk.messages.stream(**ASK)
+    with pytest.raises(TypeError, match=r"that is for show\(\)"):
+        asyncio.run(live.ashow(manager, sink=Quiet()))
+    assert live.show(manager, sink=Quiet()).state == "complete"
+    sdk.close()
+
+
+# --- replay speeds -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("speed", [0, -2, float("nan"), float("inf")])
+def test_a_speed_that_is_not_positive_is_a_value_error(speed: float) -> None:
+    with pytest.raises(ValueError, match="speed must be a positive number"):
+        replay("plain_text", speed=speed, sink=Quiet())
+    with pytest.raises(ValueError, match="speed must be a positive number"):
+        Pacer(speed)
+    pacer = Pacer(1.0)
+    with pytest.raises(ValueError, match="speed must be a positive number"):
+        pacer.speed = speed
+    assert pacer.speed == 1.0
+
+
+# --- record= never destroys a good recording ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["stream", "astream"])
+def test_a_failed_call_keeps_the_previous_recording(server: Loopback, tmp_path: Path, mode: str) -> None:
+    path = tmp_path / "good.sse"
+    server.play(Answer(body=PLAIN.body))
+    _call(server, mode, record=path)
+    good = path.read_bytes()
+    assert load_fixture(path).fold().state == "complete"
+    server.play(Answer(401, UNAUTHORIZED, "application/json"))
+    with pytest.raises(AuthenticationError):
+        _call(server, mode, record=path)
+    assert path.read_bytes() == good
+    server.play(Answer(529, UNAUTHORIZED.replace(b"authentication_error", b"overloaded_error"), "application/json"))
+    with pytest.raises(OverloadedError):
+        _call(server, mode, record=path, max_retries=0)
+    assert path.read_bytes() == good
+    assert sorted(os.listdir(tmp_path)) == ["good.sse"]  # no temporary file left behind
+
+
+@pytest.mark.parametrize("mode", ["stream", "astream"])
+def test_record_partial_keeps_a_failed_attempt_beside_it(server: Loopback, tmp_path: Path, mode: str) -> None:
+    path = tmp_path / "cut.sse"
+    events = PLAIN.events
+    body = b"".join(e.raw for e in events[:6])
+    server.play(Answer(body=body + events[6].raw[:20]))
+    with pytest.raises(live.ConnectionFailed):
+        _call(server, mode, record=path, record_partial=True, max_reconnects=0)
+    assert not path.exists()
+    partial = load_fixture(tmp_path / "cut.sse.partial")
+    assert partial.body == body + events[6].raw[:20]
+    assert partial.fold().state == "incomplete"
+    assert KEY.encode() not in (tmp_path / "cut.sse.partial").read_bytes()
+
+
+def test_a_recording_is_readable_by_others(server: Loopback, tmp_path: Path) -> None:
+    server.play(Answer(body=PLAIN.body))
+    _call(server, "stream", record=tmp_path / "mode.sse")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "mode.sse").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def _call(server: Loopback, mode: str, **options: Any) -> Any:
+    claude = Client(KEY, base_url=server.url)
+    if mode == "stream":
+        with claude:
+            return claude.stream(**options, **ASK)
+
+    async def main() -> Any:
+        async with claude:
+            return await claude.astream(**options, **ASK)
+
+    return asyncio.run(main())
