@@ -366,15 +366,18 @@ def test_fixture_against_sdk(name: str) -> None:
     from_file = fold([fixture_file(name)])
     assert (from_file.to_message(), from_file.state, from_file.problems) == (ours.to_message(), ending, ())
     assert from_file.error == ours.error
-    # (The byte count in end_reason differs for a cut fixture: in the file the unfinished event
-    # is preceded by its ": t=..." comment line, which is part of the bytes never completed.)
-    assert re.sub(r"\(\d+ bytes", "(N bytes", from_file.end_reason or "") == re.sub(
-        r"\(\d+ bytes", "(N bytes", ours.end_reason or ""
-    )
+    # (The byte counts in end_reason differ for a cut fixture: in the file the unfinished event
+    # is preceded by its ": t=..." comment line, which is part of the bytes never completed, and
+    # the header moves every offset.)
+    assert _bytes_masked(from_file.end_reason) == _bytes_masked(ours.end_reason)
     if ending == "complete":
         _check_accepted(name, fixture, ours)
     else:
         _check_rejected(name, fixture, ours)
+
+
+def _bytes_masked(reason: str | None) -> str:
+    return re.sub(r"\d+ bytes|byte \d+", "N bytes", reason or "")
 
 
 def _check_accepted(name: str, fixture: Fixture, ours: Snapshot) -> None:

@@ -6,12 +6,22 @@ the protocol (a delta for a block that never started, a malformed event, events 
 that did arrive is kept; a stream without ``usage`` is simply a message without usage. The
 rules:
 
-- text and thinking deltas append; a signature delta replaces;
+- text and thinking deltas append; a signature delta replaces; a compaction delta replaces
+  its block's ``content`` and ``encrypted_content``;
 - a citation appends to its text block's ``citations``;
+- a ``fallback`` block names the model that answers from there on: the message's ``model``;
 - tool input JSON text appends to a buffer, and is parsed once, strictly, at block stop
   (invalid JSON marks the block, never the stream); while it streams, a partial parse is
   available for display only (:meth:`BlockState.partial_input`);
-- ``message_delta`` usage is cumulative: each count present overwrites, none is added.
+- ``message_delta`` says how the message stopped: its ``stop_reason``, ``stop_sequence`` and
+  ``stop_details`` replace the message's (one it leaves out becomes null, as in the official
+  SDK); its other ``delta`` fields (``container``...) and its ``context_management`` and
+  ``input_transformations`` are set when not null; its usage is cumulative: each count present
+  overwrites, none is added (fields the SDK does not know yet too).
+
+This is the official SDK's beta accumulator (``anthropic.lib.streaming``), field by field, plus
+what it drops: unknown events and deltas are kept (``Snapshot.unknown_events``), a tool input
+is parsed strictly once instead of on every delta, and bad input is reported, not raised.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ from typing import Any
 from ._blocks import TOOL_USE_TYPES
 from ._events import (
     CitationsDelta,
+    CompactionDelta,
     ContentBlockDelta,
     ContentBlockStart,
     ContentBlockStop,
@@ -40,6 +51,9 @@ from ._events import (
 )
 from ._partial_json import parse_final
 from ._snapshot import BlockState, ErrorInfo, Problem, Rope, Snapshot, evolve
+
+_STOP_FIELDS = ("stop_reason", "stop_sequence", "stop_details")
+_MESSAGE_DELTA_FIELDS = ("context_management", "input_transformations")
 
 __all__ = ["accumulate", "finish"]
 
@@ -146,9 +160,15 @@ def _delta(snap: Snapshot, event: ContentBlockDelta, changes: Changes) -> None:
         block = evolve(block, signature=delta.signature, deltas=block.deltas + 1)
     elif isinstance(delta, CitationsDelta):
         block = evolve(block, citations=(*block.citations, delta.citation), deltas=block.deltas + 1)
+    elif isinstance(delta, CompactionDelta):
+        if block.type != "compaction":
+            _problem(snap, changes, event, f"compaction_delta for a {block.type} block (index {event.index})")
+            return
+        replaced = {"content": delta.content, "encrypted_content": delta.encrypted_content}
+        block = evolve(block, replaced=replaced, deltas=block.deltas + 1)
     else:
         assert isinstance(delta, UnknownDelta)
-        changes["unknown_events"] = (*snap.unknown_events, event)
+        changes["unknown_events"] = snap.unknown_events.plus(event)
         return
     _set_block(snap, changes, i, block)
 
@@ -173,6 +193,9 @@ def _start(snap: Snapshot, event: ContentBlockStart, changes: Changes) -> None:
     if block.is_tool_use:
         block = evolve(block, input=data.get("input", {}))
     changes["blocks"] = (*snap.blocks, block)
+    to = data.get("to") if kind == "fallback" else None
+    if isinstance(to, dict) and isinstance(to.get("model"), str):
+        changes["message"] = {**snap.message, "model": to["model"]}
     if snap.first_block_at is None:
         changes["first_block_at"] = event.sse.time
 
@@ -202,9 +225,16 @@ def _message_start(snap: Snapshot, event: MessageStart, changes: Changes) -> Non
 
 def _message_delta(snap: Snapshot, event: MessageDelta, changes: Changes) -> None:
     message = dict(snap.message)
-    for key, value in event.delta.items():
-        if key in ("stop_reason", "stop_sequence", "stop_details") or value is not None:
+    delta = event.delta
+    for key in _STOP_FIELDS:
+        if key in delta or key in message:
+            message[key] = delta.get(key)
+    for key, value in delta.items():
+        if value is not None and key not in _STOP_FIELDS:
             message[key] = value
+    for key in _MESSAGE_DELTA_FIELDS:
+        if event.extra.get(key) is not None:
+            message[key] = event.extra[key]
     if event.usage is not None:
         usage = dict(message.get("usage") or {})
         for key, value in event.usage.items():
@@ -228,7 +258,7 @@ def _error(snap: Snapshot, event: ErrorEvent, changes: Changes) -> None:
 
 
 def _unknown(snap: Snapshot, event: UnknownEvent, changes: Changes) -> None:
-    changes["unknown_events"] = (*snap.unknown_events, event)
+    changes["unknown_events"] = snap.unknown_events.plus(event)
 
 
 def _malformed(snap: Snapshot, event: MalformedEvent, changes: Changes) -> None:
@@ -270,4 +300,4 @@ def _set_block(snap: Snapshot, changes: Changes, i: int, block: BlockState) -> N
 
 def _problem(snap: Snapshot, changes: Changes, event: Event, message: str) -> None:
     problem = Problem(message, event.sse.number, event.sse.offset)
-    changes["problems"] = (*changes.get("problems", snap.problems), problem)
+    changes["problems"] = changes.get("problems", snap.problems).plus(problem)

@@ -26,6 +26,7 @@ from ._sse import ServerSentEvent
 
 __all__ = [
     "CitationsDelta",
+    "CompactionDelta",
     "ContentBlockDelta",
     "ContentBlockStart",
     "ContentBlockStop",
@@ -85,12 +86,22 @@ class CitationsDelta:
 
 
 @dataclass(frozen=True, slots=True)
+class CompactionDelta:
+    """A compaction block's summary: REPLACES the block's ``content`` and ``encrypted_content``
+    (both: one the delta leaves out becomes null, as the official SDK's accumulator does)."""
+
+    content: str | None
+    encrypted_content: str | None
+    type: ClassVar[Literal["compaction_delta"]] = "compaction_delta"
+
+
+@dataclass(frozen=True, slots=True)
 class UnknownDelta:
     data: dict[str, Any]
     type: str = ""
 
 
-Delta = TextDelta | InputJsonDelta | ThinkingDelta | SignatureDelta | CitationsDelta | UnknownDelta
+Delta = TextDelta | InputJsonDelta | ThinkingDelta | SignatureDelta | CitationsDelta | CompactionDelta | UnknownDelta
 
 
 def parse_delta(data: dict[str, Any]) -> Delta:
@@ -106,6 +117,8 @@ def parse_delta(data: dict[str, Any]) -> Delta:
             return SignatureDelta(_str(data, "signature"))
         if kind == "citations_delta" and isinstance(data.get("citation"), dict):
             return CitationsDelta(data["citation"])
+        if kind == "compaction_delta":
+            return CompactionDelta(_str_or_none(data, "content"), _str_or_none(data, "encrypted_content"))
     except _FieldError:
         pass
     return UnknownDelta(data, str(kind))
@@ -151,6 +164,9 @@ class MessageDelta:
     """``stop_reason``, ``stop_sequence`` and whatever else the API adds (``stop_details``...)."""
     usage: dict[str, Any] | None
     """CUMULATIVE usage so far: it overwrites, never adds."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """The event's other top-level fields, as received (``context_management``,
+    ``input_transformations``, ones added later)."""
     sse: ServerSentEvent = field(default=_NO_SSE, repr=False, compare=False)
     type: ClassVar[Literal["message_delta"]] = "message_delta"
 
@@ -220,6 +236,13 @@ def _str(data: dict[str, Any], key: str) -> str:
     value = data.get(key)
     if not isinstance(value, str):
         raise _FieldError(f"field {key!r} should be a string, got {_kind(value)}")
+    return value
+
+
+def _str_or_none(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise _FieldError(f"field {key!r} should be a string or null, got {_kind(value)}")
     return value
 
 
@@ -320,7 +343,9 @@ def _typed(name: str, data: dict[str, Any], sse: ServerSentEvent) -> Event:
         return MessageStart(message=_dict(data, "message"), sse=sse)
     if name == "message_delta":
         usage = data.get("usage")
-        return MessageDelta(delta=_dict(data, "delta"), usage=usage if isinstance(usage, dict) else None, sse=sse)
+        extra = {k: v for k, v in data.items() if k not in ("type", "delta", "usage")}
+        usage = usage if isinstance(usage, dict) else None
+        return MessageDelta(delta=_dict(data, "delta"), usage=usage, extra=extra, sse=sse)
     if name == "message_stop":
         return MessageStop(sse=sse)
     if name == "ping":

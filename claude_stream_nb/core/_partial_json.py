@@ -17,7 +17,7 @@ from typing import Any
 
 import jiter
 
-__all__ = ["PartialJSON", "parse_final", "parse_partial"]
+__all__ = ["PartialJSON", "parse_cut", "parse_final", "parse_partial"]
 
 _SCALAR_TAIL = frozenset("0123456789+-.eEtrufalsn")
 
@@ -55,6 +55,22 @@ def parse_final(text: str) -> tuple[Any, str | None]:
         return jiter.from_json(data, partial_mode=True), error
     except ValueError:
         return {}, error
+
+
+def parse_cut(text: str) -> Any:
+    """The input of a tool call cut before its end (no ``content_block_stop``: ``max_tokens``),
+    as the official SDK's final message holds it: its accumulator parses the JSON text so far
+    with ``jiter.from_json(..., partial_mode=True)`` -- an unfinished trailing string is
+    dropped (``{"a": 1, "b": "unfini`` is ``{"a": 1}``), an unfinished number kept. (The beta
+    accumulator with the ``fine-grained-tool-streaming`` beta uses ``"trailing-strings"``.)
+    ``{}`` when even that fails (the SDK would have raised).
+    """
+    if not text.strip():
+        return {}
+    try:
+        return jiter.from_json(text.encode(), partial_mode=True)
+    except ValueError:
+        return {}
 
 
 def parse_partial(text: str) -> PartialJSON:

@@ -3,19 +3,21 @@
 A :class:`Snapshot` is never changed in place, so a player can keep one per event and step
 back for free. Text grows through :class:`Rope`, an append-only buffer that shares its parts
 with earlier versions, so appending a delta costs O(len(delta)), not O(len(text)): a 200 KB
-tool argument in 4,000 deltas is linear work.
+tool argument in 4,000 deltas is linear work. Problems and unknown events grow the same way,
+through :class:`Log` (an append-only tuple whose versions share one list).
 """
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar, overload
 
 from ._blocks import TOOL_USE_TYPES
-from ._partial_json import PartialJSON, parse_partial
+from ._partial_json import PartialJSON, parse_cut, parse_partial
 
-__all__ = ["BlockState", "ErrorInfo", "Problem", "Rope", "Snapshot", "State", "evolve"]
+__all__ = ["BlockState", "ErrorInfo", "Log", "Problem", "Rope", "Snapshot", "State", "evolve"]
 
 _T = TypeVar("_T")
 
@@ -86,6 +88,59 @@ class Rope:
 EMPTY = Rope()
 
 
+class Log(Sequence[_T], Generic[_T]):
+    """An append-only tuple whose versions share storage: :meth:`plus` is O(1) amortized and
+    never changes this version (a later one appending here branches off a copy, as in
+    :class:`Rope`). Equal to any tuple or list with the same items."""
+
+    __slots__ = ("_items", "_n")
+
+    def __init__(self, items: list[_T] | None = None, n: int | None = None) -> None:
+        self._items = items if items is not None else []
+        self._n = len(self._items) if n is None else n
+
+    def plus(self, item: _T) -> Log[_T]:
+        items = self._items
+        if len(items) != self._n:
+            items = items[: self._n]
+        items.append(item)
+        return Log(items, self._n + 1)
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, index: int) -> _T: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[_T, ...]: ...
+    def __getitem__(self, index: int | slice) -> _T | tuple[_T, ...]:
+        if isinstance(index, slice):
+            return tuple(self._items[: self._n][index])
+        if index < 0:
+            index += self._n
+        if not 0 <= index < self._n:
+            raise IndexError("Log index out of range")
+        return self._items[index]
+
+    def __iter__(self) -> Iterator[_T]:
+        items, n = self._items, self._n
+        return iter(items) if len(items) == n else iter(items[:n])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Log | tuple | list):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+
+NO_ITEMS: Log[Any] = Log()
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """Something wrong with the input that was kept going past: what, and where."""
@@ -95,12 +150,16 @@ class Problem:
     """1-based event number (0: not tied to one event)."""
     offset: int | None = None
     """Byte offset in the stream."""
+    severity: Literal["error", "warning"] = "error"
+    """``error``: the input broke the protocol (``replay`` exits 2); ``warning``: unusual but
+    everything was understood (a last event without its blank line, bytes after the end)."""
 
     def __str__(self) -> str:
         where = [f"event {self.event}"] if self.event else []
         if self.offset is not None:
             where.append(f"byte {self.offset}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
+        text = f"{', '.join(where)}: {self.message}" if where else self.message
+        return f"warning: {text}" if self.severity == "warning" else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +188,9 @@ class BlockState:
     """The parsed tool input, set when the block stops."""
     json_error: str | None = None
     """Set when a tool input was not valid JSON at block stop (cut off, or invalid)."""
+    replaced: dict[str, Any] | None = None
+    """Fields a delta replaced in the block (a compaction delta's ``content`` and
+    ``encrypted_content``): they override ``start``."""
     started_at: float | None = None
     stopped_at: float | None = None
     stopped: bool = False
@@ -160,11 +222,13 @@ class BlockState:
             out["thinking"] = out.get("thinking", "") + str(self.text)
             if self.signature is not None:
                 out["signature"] = self.signature
-        elif self.is_tool_use:
-            if self.stopped:
-                out["input"] = self.input
-            elif self.text:
-                out["input"] = self.partial_input().value or {}
+        elif self.is_tool_use and self.text:
+            # Cut before its content_block_stop (max_tokens): what the official SDK holds, its
+            # partial parse, which drops an unfinished trailing string (the live view shows it:
+            # partial_input()).
+            out["input"] = self.input if self.stopped else parse_cut(str(self.text))
+        if self.replaced:
+            out.update(self.replaced)
         return out
 
 
@@ -177,9 +241,10 @@ class Snapshot:
     blocks: tuple[BlockState, ...] = ()
     state: State = "waiting"
     error: ErrorInfo | None = None
-    problems: tuple[Problem, ...] = ()
-    unknown_events: tuple[Any, ...] = ()
-    """Events of types this version does not know, kept as received."""
+    problems: Log[Problem] = NO_ITEMS
+    """What was wrong with the input (errors) or unusual about it (warnings), in order."""
+    unknown_events: Log[Any] = NO_ITEMS
+    """Events (and deltas) of types this version does not know, kept as received."""
     events: int = 0
     reconnects: tuple[dict[str, Any], ...] = ()
     """Where a live stream reconnected and continued: ``at`` (time), ``block`` and ``offset``

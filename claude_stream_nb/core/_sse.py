@@ -13,8 +13,21 @@ time its last byte arrived (``time``, as given to :meth:`SSEDecoder.feed`). Conc
 When a CRLF straddles two chunks and its CR ends an event, the LF is counted in the next
 event's ``raw``: the event is dispatched as soon as its CR arrives, as browsers do.
 
-Speed: events in the shape the Messages API sends (``event: X\\ndata: Y\\n\\n``) are matched
-whole by one regular expression; anything else goes line by line. Both give the same events.
+One departure from the spec, at the very end: the spec drops an event that never got its
+closing blank line, but many real streams (the API documentation's own examples among them)
+end ``data: {"type":"message_stop"}`` and EOF. :meth:`SSEDecoder.flush` dispatches such a last
+event when its data is a whole JSON object -- what every Messages API event is -- and says so
+in :attr:`SSEDecoder.unterminated`; an event cut inside its data stays in :attr:`pending`.
+
+Linear on any input: bytes wait in one growable buffer, and each search for the end of an event
+(or of a line) resumes where the previous one stopped, so a 4 MB ``data:`` line arriving in 8 KB
+chunks is scanned once. A line longer than ``max_line`` bytes stops the decoder (see
+:attr:`SSEDecoder.failure`) instead of growing without bound; every event before it is kept.
+
+Speed: streams with LF line ends (what the Messages API sends) are cut into events at each
+blank line, and an event in the API's shape (``event: X\\ndata: Y\\n\\n``) is matched whole by
+one regular expression; anything else goes field by field, and a stream with a CR goes line by
+line from there on. All paths give the same events.
 """
 
 from __future__ import annotations
@@ -24,12 +37,14 @@ import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-__all__ = ["SSEDecoder", "ServerSentEvent", "decode_all", "encode_event"]
+__all__ = ["MAX_LINE", "SSEDecoder", "ServerSentEvent", "decode_all", "encode_event"]
 
 _BOM = b"\xef\xbb\xbf"
 _CANONICAL = re.compile(rb"event: ([^\r\n]*)\ndata: ([^\r\n]*)\n\n")
 _EOL = re.compile(rb"[\r\n]")
-_DEFER = 65536  # an unfinished event shorter than this waits whole for its end
+MAX_LINE = 64 * 1024 * 1024
+"""The default longest line (64 MiB): a server tool result arrives whole in one line, but no
+line of a Messages stream comes near this."""
 
 
 class ServerSentEvent(NamedTuple):
@@ -75,11 +90,14 @@ class SSEDecoder:
     ['ping']
     """
 
-    def __init__(self) -> None:
-        self._tail = b""  # bytes of an unfinished line
-        self._lines: list[bytes] = []  # raw lines of the event being read
+    def __init__(self, *, max_line: int = MAX_LINE) -> None:
+        self.max_line = max_line
+        self._buf = bytearray()  # bytes not yet consumed: the unfinished event (or line)
+        self._block = 0  # LF mode, in _buf: where the fields not yet read begin
+        self._lines: list[bytes] = []  # raw bytes of the event being read, already consumed
+        self._line_mode = False  # a CR was seen: line by line from then on
         self._event_offset = 0
-        self._consumed = 0  # stream offset of the first byte of _tail
+        self._consumed = 0  # stream offset of the first byte of _buf
         self._started = False
         self._skip_lf = False
         self._count = 0
@@ -87,11 +105,17 @@ class SSEDecoder:
         self._data: list[bytes] = []
         self._last_id: str | None = None
         self._retry: int | None = None
+        self._dropped = 0
+        self.unterminated: int | None = None
+        """The number of the last event when :meth:`flush` dispatched it without its closing
+        blank line (the stream ended right after it); ``None`` otherwise."""
+        self.failure: str | None = None
+        """Why the decoder stopped (a line longer than ``max_line``); it ignores the rest."""
 
     @property
     def pending(self) -> bytes:
         """Bytes received but not part of any dispatched event (an unterminated last event)."""
-        return b"".join(self._lines) + self._tail
+        return b"".join(self._lines) + bytes(self._buf)
 
     @property
     def count(self) -> int:
@@ -101,20 +125,23 @@ class SSEDecoder:
     @property
     def position(self) -> int:
         """Total bytes fed so far."""
-        return self._consumed + len(self._tail)
+        return self._consumed + len(self._buf) + self._dropped
 
     def feed(self, chunk: bytes, time: float | None = None) -> list[ServerSentEvent]:
         """Decode ``chunk``; return the events it completes, stamped with ``time``."""
+        if self.failure is not None:
+            self._dropped += len(chunk)
+            return []
+        buf = self._buf
         if not self._started:
-            chunk = self._tail + chunk
-            self._tail = b""
-            if _BOM.startswith(chunk):  # too short to tell yet (or empty)
-                self._tail = chunk
+            buf += chunk
+            if _BOM.startswith(buf):  # too short to tell yet (or empty)
                 return []
             self._started = True
-            if chunk.startswith(_BOM):
-                chunk = chunk[len(_BOM) :]
+            if buf.startswith(_BOM):
+                del buf[: len(_BOM)]
                 self._consumed = self._event_offset = len(_BOM)
+            chunk, buf = bytes(buf), bytearray()
         if self._skip_lf and chunk:
             # The previous chunk ended in CR; an LF now completes that CRLF, not a new line.
             self._skip_lf = False
@@ -122,24 +149,127 @@ class SSEDecoder:
                 self._lines.append(b"\n")
                 self._consumed += 1
                 chunk = chunk[1:]
-        if not chunk:
+        if buf:  # an unfinished event (or line) waits: look for its end in the new bytes only
+            start = len(buf)
+            buf += chunk
+            if not self._ends(buf, start):
+                self._guard(buf)
+                return []
+            data = bytes(buf)
+        elif chunk:
+            data = chunk
+        else:
             return []
-        return self._scan(self._tail + chunk if self._tail else chunk, time)
+        out: list[ServerSentEvent] = []
+        pos = self._lines_from(data, 0, time, out) if self._line_mode else self._blocks(data, time, out)
+        self._consumed += pos
+        self._buf = bytearray(data[pos:]) if pos < len(data) else bytearray()
+        if self._buf:
+            self._guard(self._buf)
+        return out
+
+    def _ends(self, buf: bytearray, start: int) -> bool:
+        """Whether bytes from ``start`` on may end the unfinished event (LF mode) or line."""
+        if self._line_mode:
+            return _EOL.search(buf, start) is not None
+        return buf.find(b"\n\n", start - 1) >= 0 or buf.find(b"\r", start) >= 0
+
+    def _guard(self, buf: bytearray) -> None:
+        """Stop when the unfinished line grows past ``max_line``: a clear error, not a memory bomb."""
+        if len(buf) - self._block <= self.max_line:
+            return
+        line_start = buf.rfind(b"\n", self._block) + 1
+        if len(buf) - line_start <= self.max_line:
+            return
+        self.failure = (
+            f"a line longer than {self.max_line} bytes (from byte {self._consumed + line_start}, "
+            f"in event {self._count + 1}) never ended: decoding stopped there"
+        )
+        self._dropped += len(buf)
+        self._buf, self._block = bytearray(), 0
 
     def flush(self, time: float | None = None) -> list[ServerSentEvent]:
-        """End of stream. Per spec an unterminated last event is not dispatched: its bytes
-        stay in :attr:`pending` for the caller to report."""
+        """End of stream: dispatch a last event that lacks only its closing blank line (its data
+        is a whole JSON object), keeping its bytes exactly; see :attr:`unterminated`. Anything
+        else stays in :attr:`pending` for the caller to report."""
         self._started = True
+        if self.failure is not None or not self._buf:
+            return []
+        data = bytes(self._buf)
+        saved = self._name, list(self._data), self._last_id, self._retry
+        lines = [data] if self._line_mode else data[self._block :].split(b"\n")
+        for line in lines:
+            if line:
+                self._field(line)
+        if self._data and _is_json_object(b"\n".join(self._data)):
+            self._lines.append(data)
+            self._consumed += len(data)
+            self._buf, self._block = bytearray(), 0
+            event = self._dispatch(time)
+            self.unterminated = event.number
+            return [event]
+        self._name, self._data, self._last_id, self._retry = saved
         return []
 
-    def _scan(self, buf: bytes, time: float | None) -> list[ServerSentEvent]:
-        out: list[ServerSentEvent] = []
-        pos, size = 0, len(buf)
+    # --- LF mode: a blank line ends an event ---------------------------------------------------
+
+    def _blocks(self, data: bytes, time: float | None, out: list[ServerSentEvent]) -> int:
+        """Take every event ``data`` completes before its first CR (after it, line mode takes
+        over); return where the unconsumed bytes start (an event's ``raw`` start)."""
+        pos, block = 0, self._block  # block: where the fields not yet read begin
+        cr = data.find(b"\r", block)
+        stop = len(data) if cr < 0 else cr
+        while True:
+            if pos == block:  # nothing pending: whole events in the API's shape, fast
+                pos = block = self._canonical(data, pos, stop, time, out)
+            while block < stop and data[block] == 0x0A:  # a blank line before any field
+                block += 1
+                self._name = b""
+            end = data.find(b"\n\n", block, stop)
+            if end < 0:
+                break
+            for line in data[block:end].split(b"\n"):
+                self._field(line)
+            block = end + 2
+            if self._data:
+                self._lines.append(data[pos:block])
+                out.append(self._dispatch(time))
+                pos = block
+            else:  # a blank line with no data dispatches nothing and forgets the event name
+                self._name = b""
+        if cr >= 0:  # from the line with the CR on: line by line, for good
+            self._line_mode = True
+            self._block = 0
+            if block > pos:
+                self._lines.append(data[pos:block])
+            return self._lines_from(data, block, time, out)
+        self._block = block - pos
+        return pos
+
+    def _canonical(self, buf: bytes, pos: int, stop: int, time: float | None, out: list[ServerSentEvent]) -> int:
+        """Take whole ``event: X\\ndata: Y\\n\\n`` events from ``pos``; return where they end."""
+        match = _CANONICAL.match(buf, pos, stop)
+        count, offset, last_id = self._count, self._event_offset, self._last_id
+        while match is not None:
+            name, data = match.groups()
+            end = match.end()
+            try:
+                fields = (name.decode(), data.decode(), last_id, None, buf[pos:end], offset, count + 1, time, None)
+                out.append(_new_event(ServerSentEvent, fields))
+            except UnicodeDecodeError:
+                break  # the field-by-field path says where
+            count += 1
+            offset += end - pos
+            pos = end
+            match = _CANONICAL.match(buf, pos, stop)
+        self._count, self._event_offset = count, offset
+        return pos
+
+    # --- line mode: the general case (CR and CRLF line ends) -----------------------------------
+
+    def _lines_from(self, buf: bytes, pos: int, time: float | None, out: list[ServerSentEvent]) -> int:
+        size = len(buf)
         while pos < size:
-            if not self._lines:  # at an event boundary: the fast path, while it fits
-                pos = self._canonical(buf, pos, time, out)
-                if size - pos < _DEFER and buf.find(b"\n\n", pos) < 0 and buf.find(b"\r", pos) < 0:
-                    break  # an event cut by the chunk: keep its bytes, take it whole when it ends
             eol = _EOL.search(buf, pos)
             if eol is None:
                 break
@@ -151,31 +281,9 @@ class SSEDecoder:
                     self._skip_lf = True
             self._line(buf[pos:end], time, out)
             pos = end
-        self._tail = buf[pos:]
-        return out
-
-    def _canonical(self, buf: bytes, pos: int, time: float | None, out: list[ServerSentEvent]) -> int:
-        """Take whole ``event: X\ndata: Y\n\n`` events from ``pos``; return where they end."""
-        match = _CANONICAL.match(buf, pos)
-        count, offset, last_id = self._count, self._event_offset, self._last_id
-        while match is not None:
-            name, data = match.groups()
-            end = match.end()
-            try:
-                fields = (name.decode(), data.decode(), last_id, None, buf[pos:end], offset, count + 1, time, None)
-                out.append(_new_event(ServerSentEvent, fields))
-            except UnicodeDecodeError:
-                break  # the line-by-line path says where
-            count += 1
-            offset += end - pos
-            pos = end
-            match = _CANONICAL.match(buf, pos)
-        self._consumed += offset - self._event_offset
-        self._count, self._event_offset = count, offset
         return pos
 
     def _line(self, line: bytes, time: float | None, out: list[ServerSentEvent]) -> None:
-        self._consumed += len(line)
         self._lines.append(line)
         content = line.rstrip(b"\r\n")
         if content:
@@ -221,6 +329,13 @@ class SSEDecoder:
         self._data = []
         self._retry = None
         return event
+
+
+def _is_json_object(data: bytes) -> bool:
+    try:
+        return isinstance(json.loads(data), dict)
+    except ValueError:
+        return False
 
 
 def encode_event(name: str, data: Any, *, compact: bool = True) -> bytes:

@@ -12,13 +12,12 @@ renderer, the notebook view, the recorder.
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Iterable, Iterator, Sequence
-from dataclasses import replace
 from typing import Protocol
 
 from ._accumulate import accumulate, finish
 from ._events import Event, parse_event
-from ._snapshot import Problem, Snapshot
-from ._sse import SSEDecoder
+from ._snapshot import Problem, Snapshot, evolve
+from ._sse import MAX_LINE, SSEDecoder
 
 __all__ = ["Sink", "StreamFold", "aconsume", "consume"]
 
@@ -32,10 +31,14 @@ class Sink(Protocol):
 
 
 class StreamFold:
-    """Bytes in, typed events and snapshots out. Drive it byte by byte in a test."""
+    """Bytes in, typed events and snapshots out. Drive it byte by byte in a test.
 
-    def __init__(self) -> None:
-        self.decoder = SSEDecoder()
+    ``max_line``: the longest line the decoder accepts (a longer one stops decoding with an
+    error naming its byte offset; everything before it is kept).
+    """
+
+    def __init__(self, *, max_line: int = MAX_LINE) -> None:
+        self.decoder = SSEDecoder(max_line=max_line)
         self.snapshot = Snapshot()
 
     def feed(self, chunk: bytes, time: float | None = None) -> list[tuple[Event, Snapshot]]:
@@ -50,24 +53,61 @@ class StreamFold:
             self.snapshot = snap = accumulate(self.snapshot, event)
             yield event, snap
 
+    def iflush(self, time: float | None = None) -> Iterator[tuple[Event, Snapshot]]:
+        """End of input, before :meth:`close`: the last event if it lacked only its closing blank
+        line (see :meth:`SSEDecoder.flush`), folded. :meth:`close` does this itself when not
+        done yet; a source that shows events calls it first, so its sinks see that event."""
+        for sse in self.decoder.flush(time if time is not None else self.snapshot.last_event_at):
+            event = parse_event(sse)
+            self.snapshot = snap = accumulate(self.snapshot, event)
+            yield event, snap
+
     def close(self, *, stopped: bool = False, reason: str | None = None, at: float | None = None) -> Snapshot:
         """End of input: say how the stream ended, keeping everything received."""
-        self.decoder.flush()
+        for _ in self.iflush():
+            pass
+        decoder = self.decoder
         snap = self.snapshot
-        pending = self.decoder.pending
-        if not stopped and reason is None:
+        pending = decoder.pending
+        notes: list[Problem] = []
+        if decoder.failure is not None:
+            notes.append(Problem(decoder.failure, decoder.count + 1))
+            reason = reason or decoder.failure
+        elif decoder.unterminated is not None:
+            notes.append(self._unterminated(decoder.unterminated))
+        if pending.strip() and snap.state in ("complete", "errored"):
+            notes.append(_after_end(snap, decoder.count, decoder.position - len(pending), pending))
+        elif not stopped and reason is None:
             reason = self._end_reason(pending)
         snap = finish(snap, stopped=stopped, reason=reason, at=at)
         if snap.events == 0 and not stopped:
-            snap = replace(snap, problems=(*snap.problems, Problem(_no_events(self.decoder.position, pending))))
-        self.snapshot = snap
+            notes.append(Problem(_no_events(decoder.position, pending)))
+        problems = snap.problems
+        for note in notes:
+            if note not in problems:
+                problems = problems.plus(note)
+        self.snapshot = snap = evolve(snap, problems=problems) if problems is not snap.problems else snap
         return snap
+
+    def _unterminated(self, number: int) -> Problem:
+        end = self.decoder.position
+        message = f"the stream ended without the blank line that closes event {number} (at byte {end}); kept it"
+        return Problem(message, number, end, severity="warning")
 
     def _end_reason(self, pending: bytes) -> str | None:
         if not _has_fields(pending):
             return None
         number = self.decoder.count + 1
-        return f"the stream was cut inside event {number} ({len(pending)} bytes never completed)"
+        at = self.decoder.position - len(pending)
+        return f"the stream was cut inside event {number} at byte {at} ({len(pending)} bytes never completed)"
+
+
+def _after_end(snap: Snapshot, count: int, offset: int, pending: bytes) -> Problem:
+    last = "message_stop" if snap.state == "complete" else "error"
+    preview = pending.strip()[:40]
+    more = "…" if len(pending.strip()) > 40 else ""
+    message = f"{len(pending)} bytes after the {last} event were not part of any event: {preview!r}{more}"
+    return Problem(message, count + 1, offset, severity="warning")
 
 
 def _has_fields(pending: bytes) -> bool:
@@ -94,6 +134,7 @@ def consume(chunks: Iterable[Chunk], sinks: Sequence[Sink] = ()) -> Snapshot:
     except BaseException as exc:
         _close(_broken(fold, exc), sinks)
         raise
+    _emit(fold.iflush(), sinks)
     snap = fold.close()
     _close(snap, sinks)
     return snap
@@ -108,6 +149,7 @@ async def aconsume(chunks: AsyncIterable[Chunk], sinks: Sequence[Sink] = ()) -> 
     except BaseException as exc:
         _close(_broken(fold, exc), sinks)
         raise
+    _emit(fold.iflush(), sinks)
     snap = fold.close()
     _close(snap, sinks)
     return snap
