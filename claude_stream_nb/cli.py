@@ -18,6 +18,7 @@ from typing import TextIO
 
 from .core._snapshot import Snapshot
 from .core._stream import Sink, consume
+from .core._summary import outcome
 from .fake_api import add_arguments as add_serve_arguments
 from .fake_api._cli import positive_float
 from .sinks._terminal import EventLog, TerminalRenderer
@@ -68,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--json", action="store_true", help="print the final message as JSON (no delays)")
     mode.add_argument("--events", action="store_true", help="print the raw event log with times")
     replay.add_argument("--color", action=argparse.BooleanOptionalAction, default=None, help="force colour on/off")
+    timeline_help = "then a timeline of the blocks at their recorded times (with --json: on stderr)"
+    replay.add_argument("--timeline", action="store_true", help=timeline_help)
     replay.set_defaults(run=_replay)
 
     listing = sub.add_parser("list", help="list the bundled fixtures")
@@ -133,11 +136,17 @@ def _replay(args: argparse.Namespace) -> int:
         sinks = [EventLog(out, color=args.color)]
     else:
         sinks = [TerminalRenderer(out, color=args.color)]
+    if args.timeline:
+        from .sinks._timeline import Timeline
+
+        sinks.append(timeline := Timeline())
     chunks = _stdin_chunks() if args.source == "-" else _file_chunks(args)
     snap = consume(chunks, sinks)
     if args.json:
         json.dump(snap.to_message(), out, indent=2, ensure_ascii=False)
         out.write("\n")
+    if args.timeline:
+        (sys.stderr if args.json else out).write(timeline.text())
     return _report(snap)
 
 
@@ -163,11 +172,15 @@ def _stdin_chunks() -> Iterator[tuple[bytes, float | None]]:
 
 
 def _report(snap: Snapshot) -> int:
+    """Every problem on stderr (warnings too); a non-zero status always says why."""
     for problem in snap.problems:
         _err(str(problem))
-    if snap.problems:
+    if any(problem.severity == "error" for problem in snap.problems):
         return 2
-    return 0 if snap.state == "complete" else 1
+    if snap.state == "complete":
+        return 0
+    _err(f"the stream did not complete: {outcome(snap)}")
+    return 1
 
 
 def _err(message: str) -> None:
