@@ -205,3 +205,72 @@ def test_model_output_cannot_send_terminal_escapes(tmp_path: Path) -> None:
     assert "\x1b" not in result.stdout
     assert "\x07" not in result.stdout
     assert "\\x1b[31malert" in result.stdout
+
+
+# --- how a stream ends: warnings exit 0, every non-zero exit says why ---------------------------
+
+
+def _complete_stream() -> bytes:
+    return encode(text_stream("whole answer"))
+
+
+@pytest.mark.parametrize("source", ["file", "stdin"])
+@pytest.mark.parametrize("mode", [["--json"], ["--instant"], ["--events"]])
+def test_a_last_event_without_its_blank_line_completes_with_a_warning(
+    tmp_path: Path, source: str, mode: list[str]
+) -> None:
+    body = _complete_stream()
+    assert body.endswith(b'data: {"type":"message_stop"}\n\n')
+    cut = body[:-2]  # `data: {"type":"message_stop"}` then EOF, as the API docs' examples end
+    path = tmp_path / "no_blank_line.sse"
+    path.write_bytes(cut)
+    result = run("replay", "-", *mode, stdin=cut) if source == "stdin" else run("replay", str(path), *mode)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    events = cut.count(b"event: ")
+    (warning,) = [line for line in result.stderr.splitlines() if line.strip()]
+    assert warning.startswith("claude-stream-nb: warning: ")
+    assert f"final blank line after event {events}" in warning
+    assert f"byte {len(cut)}" in warning
+    if mode == ["--json"]:
+        whole = StreamFold()
+        whole.feed(body)
+        assert json.loads(result.stdout) == whole.close().to_message()
+    else:
+        assert "■ end_turn" in result.stdout
+        assert "⚠ warning:" in result.stdout  # the terminal shows it too
+
+
+def test_a_stream_cut_inside_an_events_data_exits_1_saying_where(tmp_path: Path) -> None:
+    body = _complete_stream()
+    at = body.index(b'"text":"whole') + 5
+    path = tmp_path / "cut.sse"
+    path.write_bytes(body[:at])
+    for mode in ("--json", "--instant"):
+        result = run("replay", str(path), mode)
+        assert result.returncode == 1
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1, result.stderr
+        event_start = body.rindex(b"event: ", 0, at)
+        number = body[:event_start].count(b"event: ") + 1
+        assert f"cut inside event {number} at byte {event_start}" in lines[0]
+
+
+def test_an_error_event_exits_1_saying_why_with_json() -> None:
+    result = run("replay", "error_overloaded", "--json")
+    assert result.returncode == 1
+    assert "overloaded_error" in result.stderr
+    assert json.loads(result.stdout)["content"]
+
+
+def test_bytes_after_message_stop_are_a_warning_naming_offset_and_preview(tmp_path: Path) -> None:
+    body = _complete_stream() + b"event: stray\ndata: {\"partial"
+    path = tmp_path / "trailing.sse"
+    path.write_bytes(body)
+    result = run("replay", str(path), "--json")
+    assert result.returncode == 0, result.stderr
+    (warning,) = [line for line in result.stderr.splitlines() if line.strip()]
+    assert "warning:" in warning
+    assert f"byte {len(_complete_stream())}" in warning
+    assert "after the message_stop event" in warning
+    assert "event: stray" in warning

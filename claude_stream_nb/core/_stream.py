@@ -91,7 +91,7 @@ class StreamFold:
 
     def _unterminated(self, number: int) -> Problem:
         end = self.decoder.position
-        message = f"the stream ended without the blank line that closes event {number} (at byte {end}); kept it"
+        message = f"the stream ended without the final blank line after event {number} (the event was whole: kept)"
         return Problem(message, number, end, severity="warning")
 
     def _end_reason(self, pending: bytes) -> str | None:

@@ -143,6 +143,13 @@ class TerminalRenderer:
             title = citation.get("title") or ""
             self._line(f"[{number}] {_safe(str(title))} {_safe(str(where))}", "34")
         self._line(status_line(snapshot), "1")
+        for line in warnings(snapshot):
+            self._line(line, "33")
+
+
+def warnings(snap: Snapshot) -> list[str]:
+    """The snapshot's warning problems, one line each (errors are the caller's to report)."""
+    return [f"⚠ {_safe(str(p))}" for p in snap.problems if p.severity == "warning"]
 
 
 def status_line(snap: Snapshot) -> str:
@@ -171,6 +178,8 @@ class EventLog:
 
     def close(self, snapshot: Snapshot) -> None:
         self.out.write(status_line(snapshot) + "\n")
+        for line in warnings(snapshot):
+            self.out.write(self.style("33", line) + "\n")
         self.out.flush()
 
 
