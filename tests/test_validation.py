@@ -128,6 +128,11 @@ def test_wrong_types(fake: Make, change: dict[str, Any], message: str) -> None:
             "messages.0.content.0: Unable to extract tag using discriminator 'type'",
         ),
         (
+            [*ASK, {"role": "assistant", "content": [{"type": "tool_use", "id": "t1", "name": "f", "input": "{}"}]}],
+            "messages.1.content.0.tool_use.input: Input should be a valid dictionary",
+        ),
+        ([{"role": "user", "content": [{"type": "text"}]}], "messages.0.content.0.text.text: Field required"),
+        (
             [{"role": "user", "content": ""}, {"role": "assistant", "content": "ok"}],
             "messages.0: all messages must have non-empty content except for the optional final assistant message",
         ),

@@ -168,6 +168,7 @@ def _messages(messages: Any) -> None:
                     raise BadRequest(f"{where}.content.{i}: Input should be a valid dictionary")
                 if not isinstance(block.get("type"), str):
                     raise BadRequest(f"{where}.content.{i}: Unable to extract tag using discriminator 'type'")
+                _block(f"{where}.content.{i}.{block['type']}", block)
         elif not isinstance(content, str):
             raise BadRequest(f"{where}.content: Input should be a valid string or a list of content blocks")
         last_assistant = n == len(messages) - 1 and message["role"] == "assistant"
@@ -176,6 +177,22 @@ def _messages(messages: Any) -> None:
                 f"{where}: all messages must have non-empty content except for the optional final assistant message"
             )
     _tool_pairs(messages)
+
+
+_BLOCK_FIELDS: dict[str, tuple[tuple[str, type, str], ...]] = {
+    "text": (("text", str, "a valid string"),),
+    "tool_use": (("id", str, "a valid string"), ("name", str, "a valid string"), ("input", dict, "a valid dictionary")),
+    "tool_result": (("tool_use_id", str, "a valid string"),),
+}
+"""Fields the API requires of the blocks a client sends most (others are passed as they are)."""
+
+
+def _block(where: str, block: dict[str, Any]) -> None:
+    for key, kind, what in _BLOCK_FIELDS.get(block["type"], ()):
+        if key not in block:
+            raise BadRequest(f"{where}.{key}: Field required")
+        if not isinstance(block[key], kind):
+            raise BadRequest(f"{where}.{key}: Input should be {what}")
 
 
 def _tool_pairs(messages: list[Any]) -> None:
