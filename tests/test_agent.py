@@ -724,11 +724,13 @@ def test_in_a_notebook_each_turn_streams_below_and_cards_go_running_then_done(mo
     assert list(view.body.children) == [turn.widget for turn in view.turns]
     card = view.turns[0].tool_card(1)
     assert card is not None
-    heads = [u["value"] for u in sent.updates(card.head.model_id) if "value" in u]
+    ops = sent.ops(view.turns[0].widget.model_id)
+    heads = [op[3] for op in ops if op[:3] == ["slot", 1, "head"]] + [card.head]
+    heads.insert(0, next(op[2] for op in ops if op[:2] == ["part", 1]))  # the card's first head
     states = [next((s for s in ("streaming", "running ·", "done ·") if s in head), None) for head in heads]
     assert states.index("streaming") < states.index("running ·") < states.index("done ·")
-    assert "done" in card.head.value
-    assert "<details><summary>result" in card.result.value
+    assert "done" in card.head
+    assert "<details><summary>result" in card.result
     html = view.transcript()
     assert html.count("Turn ") >= 2
     assert "done · " in html

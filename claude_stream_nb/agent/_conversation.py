@@ -52,6 +52,7 @@ class ConversationView:
         self._runs: dict[tuple[int, int], ToolRun] = {}
         self._last_tick = -1e9
         self._handle: Any = None
+        self._closed = False
         self.header = w.HTML(self._header_html())
         self.body = w.VBox()
         self.footer = w.HTML()
@@ -64,6 +65,7 @@ class ConversationView:
         """A new StreamView below the others: the sink for turn ``number``'s stream."""
         title = f"Turn {number}{f' · {note}' if note else ''}"
         view = StreamView(title, fps=self._fps, threaded=self._threaded, clock=self._clock)
+        view.on_choice = self._on_choice
         self.turns.append(view)
         self.body.children = (*self.body.children, view.widget)
         self.header.value = self._header_html()
@@ -90,26 +92,21 @@ class ConversationView:
             self._paint(turn, run, run.ended_at or 0.0)
         self.header.value = self._header_html()
         self.footer.value = self._footer_html()
+        self._closed = True
         if self._handle is not None:
             self._handle.update(_Static(self.transcript(), repr(self)))
-            _close_tree(self.widget)
+
+    def _on_choice(self) -> None:
+        """A user's choice in a turn reached the kernel: the transcript keeps it."""
+        if self._closed and self._handle is not None:
+            self._handle.update(_Static(self.transcript(), repr(self)))
 
     # --- painting --------------------------------------------------------------------------------------
 
     def _paint(self, turn: int, run: ToolRun, now: float) -> None:
         from ._runs import status_text
 
-        view = self.turns[turn - 1]
-        card = view.tool_card(run.index)
-        if card is None:  # no frame has shown the block yet: the next one will
-            return
-        with view._lock:  # the view's refresher thread paints cards too
-            card.status = status_text(run, now)
-            card.result.value = run_result_html(run)
-            snap = view.snapshot
-            block = next((b for b in snap.blocks if b.index == run.index), None)
-            if block is not None:
-                card.show((block,), snap, False)
+        self.turns[turn - 1].set_tool_state(run.index, status_text(run, now), run_result_html(run))
 
     def _header_html(self) -> str:
         parts = [f"<b>{escape(self.title)}</b>"] if self.title else []
@@ -139,8 +136,10 @@ class ConversationView:
 
     def transcript(self) -> str:
         """Static HTML of every turn (with tool states and results), and how it ended."""
-        turns = "<hr>".join(view.transcript() for view in self.turns)
-        return f'<div class="csn">{self._header_html()}{turns}{self._footer_html()}</div>'
+        from ..sinks.render._html import CSS
+
+        turns = "<hr>".join(view.transcript().replace(CSS, "", 1) for view in self.turns)
+        return f'{CSS}<div class="csn">{self._header_html()}{turns}{self._footer_html()}</div>'
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs) or {}
@@ -157,7 +156,7 @@ def run_result_html(run: ToolRun) -> str:
     if run.status in ("queued", "running"):
         return ""
     if run.ok:
-        took = f" · {run.duration:.2f} s" if run.duration is not None else ""
+        took = f" · {run.duration:.1f} s" if run.duration is not None else ""
         output = run.output if isinstance(run.output, str) else json.dumps(run.output, indent=2, default=str)
         body = escape(_clip(output), quote=False)
         return f'<details><summary>result{took}</summary><pre class="csn-args">{body}</pre></details>'
@@ -180,9 +179,3 @@ class _Static:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         return {"text/html": self._html, "text/plain": self._text}
-
-
-def _close_tree(widget: w.Widget) -> None:
-    for child in getattr(widget, "children", ()):
-        _close_tree(child)
-    widget.close()

@@ -1,63 +1,66 @@
-"""HTML for a snapshot: the pieces the live view shows, and the static transcript.
+"""HTML for a snapshot: every structural piece of the view, and the static transcript.
 
-Pure functions of a :class:`~claude_stream_nb.core._snapshot.Snapshot`. Everything that came from
-the model or the server is escaped (markdown goes through :func:`render_markdown`, which
-shows raw HTML as text). The markup reads without CSS too (``<details>``, ``<pre>``,
-``<ol>``), since GitHub and nbviewer strip styles.
+One source for both looks: the live view's front end (``sinks/view/static/view.js``) only
+places these pieces and streams text into their open slot; the transcript is the same pieces
+concatenated, with the same stylesheet (``view.css``) inlined. Pure functions of a
+:class:`~claude_stream_nb.core._snapshot.Snapshot`. Everything that came from the model or the
+server is escaped (markdown goes through :func:`render_markdown`, which shows raw HTML as
+text). The markup reads without CSS too (``<details>``, ``<pre>``, ``<ol>``), since GitHub and
+nbviewer strip styles.
+
+The structure -- class names ``csn-…`` and ``data-csn-*`` attributes, stable for tests and
+other front ends -- is drawn at the top of ``static/view.js``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from ...core._blocks import RESULT_TYPES
 from ...core._snapshot import BlockState, Snapshot
 from ...core._summary import metrics, outcome
+from ._icons import icon
 from ._markdown import render_markdown
+from ._pretty import pretty_partial
+from ._results import citations_html, result_html, unknown_html
 
 __all__ = [
     "CSS",
     "Segment",
+    "TranscriptExtras",
+    "args_html",
     "citations_html",
-    "event_log_html",
+    "error_html",
+    "event_log_line",
     "footer_html",
     "header_html",
+    "icon",
     "markdown_html",
+    "notices_html",
+    "part_html",
     "result_html",
     "segments",
     "text_source",
     "thinking_body_html",
     "thinking_title",
-    "tool_args_html",
     "tool_head_html",
+    "tool_state",
     "transcript_html",
+    "unknown_html",
 ]
 
-CSS = """<style>
-.csn{font-family:var(--jp-content-font-family,system-ui,sans-serif);font-size:14px;line-height:1.5;max-width:60rem}
-.csn-header,.csn-footer{color:#57606a;font-size:12px}
-.csn-state{font-weight:600}
-.csn-thinking{color:#57606a;font-style:italic;white-space:pre-wrap}
-.csn-tool,.csn-result{border:1px solid #d0d7de;border-radius:6px;padding:4px 8px;margin:6px 0;
-  background:#f6f8fa}
-.csn-args{margin:4px 0;white-space:pre-wrap;word-break:break-all;font-size:12px}
-.csn-badge{border-radius:8px;padding:0 6px;font-size:11px;background:#ddf4ff;white-space:nowrap}
-.csn-bad{background:#ffebe9;color:#82071e}
-.csn-pending{color:#9a6700}
-.csn-error{color:#82071e;font-weight:600}
-.csn-cite{color:#0969da;font-size:11px}
-.csn-log{font-size:11px;white-space:pre;overflow-x:auto}
-.csn-join{color:#9a6700;font-weight:600}
-.csn-notice{color:#9a6700;font-size:12px}
-</style>"""
+_STATIC = Path(__file__).resolve().parent.parent / "view" / "static"
+STYLESHEET = (_STATIC / "view.css").read_text(encoding="utf-8")
+CSS = f"<style>{STYLESHEET}</style>"
+"""The view's stylesheet as a ``<style>`` element (the transcript inlines it)."""
 
 _OPEN, _CLOSE = "\ue000", "\ue001"  # citation markers in markdown source; stripped from model text
 _JOIN = "\ue002"  # where a reconnected stream continued
-
 
 @dataclass(frozen=True, slots=True)
 class Segment:
@@ -75,7 +78,7 @@ def segments(snap: Snapshot) -> list[Segment]:
     """Content blocks grouped for display: consecutive text blocks read as one flow."""
     out: list[Segment] = []
     for block in snap.blocks:
-        kind = _segment_kind(block)
+        kind = segment_kind(block)
         if kind == "text" and out and out[-1].kind == "text":
             out[-1] = Segment("text", (*out[-1].blocks, block))
         else:
@@ -83,7 +86,7 @@ def segments(snap: Snapshot) -> list[Segment]:
     return out
 
 
-def _segment_kind(block: BlockState) -> str:
+def segment_kind(block: BlockState) -> str:
     if block.type == "text":
         return "text"
     if block.type in ("thinking", "redacted_thinking"):
@@ -95,7 +98,7 @@ def _segment_kind(block: BlockState) -> str:
     return "unknown"
 
 
-# --- header, footer ----------------------------------------------------------------------
+# --- header, footer, notices, error --------------------------------------------------------
 
 
 def header_html(snap: Snapshot, title: str | None = None) -> str:
@@ -104,20 +107,24 @@ def header_html(snap: Snapshot, title: str | None = None) -> str:
     parts += [f"<code>{escape(str(model))}</code>"] if model else []
     parts += [escape(str(snap.message.get("id")))] if snap.message.get("id") else []
     parts.append(f'<span class="csn-state">{escape(snap.phase)}</span>')
-    return f'<div class="csn-header">{" · ".join(parts)}</div>'
+    return " · ".join(parts)
 
 
 def notices_html(notices: Sequence[str]) -> str:
     """What the source said along the way: retrying, reconnecting."""
-    return "".join(f'<div class="csn-notice">⟳ {escape(text)}</div>' for text in notices)
+    return "".join(f'<div class="csn-notice">{icon("retry")} {escape(text)}</div>' for text in notices)
 
 
 def footer_html(snap: Snapshot) -> str:
-    parts = [f"<b>{escape(outcome(snap))}</b>", *map(escape, metrics(snap))]
+    """How it went: a dash where a count is not known yet, never a bare ``?``."""
+    parts = [f"<b>{escape(outcome(snap))}</b>"]
+    parts += [escape(part.replace("? in", "– in").replace("/ ? out", "/ – out")) for part in metrics(snap)]
+    if len(parts) == 1 and snap.state in ("waiting", "streaming"):
+        parts.append("– tokens")
     if snap.reconnects:
         parts.append(f"reconnected {len(snap.reconnects)}×")
-    problems = "".join(f'<div class="csn-error">⚠ {escape(str(p))}</div>' for p in snap.problems)
-    return f'<div class="csn-footer">{" · ".join(parts)}</div>{problems}'
+    problems = "".join(f'<div class="csn-error">{icon("warn")} {escape(str(p))}</div>' for p in snap.problems)
+    return f'<div class="csn-metrics">{" · ".join(parts)}</div>{problems}'
 
 
 def error_html(snap: Snapshot) -> str:
@@ -125,7 +132,7 @@ def error_html(snap: Snapshot) -> str:
         return ""
     error = snap.error
     request = f" (request {escape(error.request_id)})" if error.request_id else ""
-    return f'<div class="csn-error">✗ {escape(error.type)}: {escape(error.message)}{request}</div>'
+    return f'<div class="csn-error">{icon("error")} {escape(error.type)}: {escape(error.message)}{request}</div>'
 
 
 # --- thinking ------------------------------------------------------------------------------
@@ -141,23 +148,32 @@ def thinking_title(block: BlockState) -> str:
     return f"Thinking{took}"
 
 
-def thinking_body_html(block: BlockState, text: str | None = None) -> str:
+def thinking_body_html(block: BlockState) -> str:
+    """The panel's body: the thinking text (escaped), or what kind of thinking it was."""
     if block.type == "redacted_thinking":
         size = len(str(block.start.get("data", "")))
-        return (
-            f'<div class="csn-thinking">{size} characters of encrypted thinking. '
-            "It is sent back unchanged in the next turn.</div>"
-        )
+        return f"{size} characters of encrypted thinking. It is sent back unchanged in the next turn."
     if block.stopped and not block.text:
         return (
-            '<div class="csn-thinking">The model thought, but the request asked for the thinking '
-            "not to be displayed; only its signature arrived, and it goes back unchanged.</div>"
+            "The model thought, but the request asked for the thinking not to be displayed; "
+            "only its signature arrived, and it goes back unchanged."
         )
-    body = str(block.text) if text is None else text
-    return f'<div class="csn-thinking">{escape(body)}</div>'
+    return escape(str(block.text), quote=False)
 
 
 # --- text ----------------------------------------------------------------------------------
+
+
+def clean_text(text: str) -> str:
+    """Model text without the private-use characters the view uses as markers."""
+    return text.replace(_OPEN, "").replace(_CLOSE, "").replace(_JOIN, "")
+
+
+def citation_marks(first: int, count: int) -> str:
+    return "".join(f"{_OPEN}{n}{_CLOSE}" for n in range(first, first + count))
+
+
+JOIN = _JOIN
 
 
 def text_source(blocks: Sequence[BlockState], first_citation: int = 1, reconnects: Sequence[Any] = ()) -> str:
@@ -167,14 +183,13 @@ def text_source(blocks: Sequence[BlockState], first_citation: int = 1, reconnect
     number = first_citation
     joins = {r["block"]: r["offset"] for r in reconnects if r.get("block") is not None}
     for block in blocks:
-        text = str(block.text).replace(_OPEN, "").replace(_CLOSE, "").replace(_JOIN, "")
+        text = clean_text(str(block.text))
         if block.index in joins:
             cut = joins[block.index]
             text = text[:cut] + _JOIN + text[cut:]
         pieces.append(text)
-        for _ in block.citations:
-            pieces.append(f"{_OPEN}{number}{_CLOSE}")
-            number += 1
+        pieces.append(citation_marks(number, len(block.citations)))
+        number += len(block.citations)
     return "".join(pieces)
 
 
@@ -184,7 +199,9 @@ def markdown_html(source: str) -> str:
         html = html.replace(_OPEN, '<sup class="csn-cite">[').replace(_CLOSE, "]</sup>")
     if _JOIN in html:
         html = html.replace(
-            _JOIN, '<span class="csn-join" title="the connection dropped here; reconnected and continued">⟳</span>'
+            _JOIN,
+            '<span class="csn-join" title="the connection dropped here; reconnected and continued">'
+            f'{icon("retry")}</span>',
         )
     return html
 
@@ -192,179 +209,208 @@ def markdown_html(source: str) -> str:
 # --- tool calls ------------------------------------------------------------------------------
 
 
-def tool_head_html(block: BlockState, snap: Snapshot, status: str | None = None) -> str:
-    """Tool name, id and state: streaming arguments, ready, invalid, cut off (or ``status``)."""
-    icon = "⚙" if block.type == "tool_use" else "🔎"
-    name = escape(str(block.start.get("name", "?")))
-    ident = escape(str(block.start.get("id", "")))
-    if status is None:
-        status, bad = _tool_state(block, snap)
-    else:
-        bad = status.startswith(("error", "invalid", "cut off"))
-    badge = f'<span class="csn-badge{" csn-bad" if bad else ""}">{escape(status)}</span>'
-    return f"{icon} <b>{name}</b> <code>{ident}</code> {badge}"
-
-
-def _tool_state(block: BlockState, snap: Snapshot) -> tuple[str, bool]:
+def tool_state(block: BlockState, snap: Snapshot) -> tuple[str, bool]:
+    """The badge of a tool call's arguments: streaming, complete, cut off, invalid."""
     if not block.stopped:
+        if snap.state not in ("waiting", "streaming"):
+            return "incomplete: the stream ended inside the arguments", True
         return "arguments streaming…", False
     if block.json_error:
         cut = snap.stop_reason == "max_tokens" and block is snap.blocks[-1]
-        return ("cut off by max_tokens" if cut else "invalid JSON"), True
+        return ("cut off by max_tokens: arguments incomplete" if cut else "invalid JSON"), True
     took = f" · {block.duration:.1f} s" if block.duration is not None else ""
     return f"arguments complete{took}", False
 
 
-_ARGS_LIMIT = 4000  # while streaming, show at most this much of a long argument
+def tool_head_html(block: BlockState, snap: Snapshot, status: str | None = None) -> str:
+    """Tool name, id and state (``status`` from a runner overrides the arguments' state)."""
+    kind = "tool" if block.type == "tool_use" else "search"
+    name = escape(str(block.start.get("name", "?")))
+    ident = escape(str(block.start.get("id", "")))
+    if status is None:
+        status, bad = tool_state(block, snap)
+    else:
+        bad = status.startswith(("error", "invalid", "cut off", "incomplete"))
+    badge = f'<span class="csn-badge{" csn-bad" if bad else ""}">{escape(status)}</span>'
+    return f'{icon(kind)} <b class="csn-tool-name">{name}</b> <code class="csn-tool-id">{ident}</code> {badge}'
 
 
-def tool_args_html(block: BlockState) -> str:
-    """Arguments: partial while streaming (an unfinished number marked), pretty when done."""
+def args_html(block: BlockState) -> str:
+    """The arguments as the live view ends up showing them: pretty JSON once complete and valid;
+    else the streamed text, pretty-printed as far as it goes (an open string stays open)."""
     if block.stopped and not block.json_error:
-        return f'<pre class="csn-args">{_text(_pretty(block.input))}</pre>'
-    raw = str(block.text)
-    if block.stopped:
-        return f'<pre class="csn-args">{_text(raw)}</pre><div class="csn-error">{_text(block.json_error or "")}</div>'
-    if len(raw) > _ARGS_LIMIT:
-        return f'<pre class="csn-args">… {len(raw):,} characters so far …\n{_text(raw[-_ARGS_LIMIT:])}</pre>'
-    partial = block.partial_input()
-    if partial.value is None and not partial.pending:
-        return f'<pre class="csn-args">{_text(raw) or "…"}</pre>'
-    shown = _pretty(partial.value) if partial.value is not None else ""
-    pending = f'<span class="csn-pending"> {_text(partial.pending)}…</span>' if partial.pending else ""
-    return f'<pre class="csn-args">{_text(shown)}{pending}</pre>'
+        return escape(json.dumps(block.input, indent=2, ensure_ascii=False), quote=False)
+    return escape(pretty_partial(str(block.text)), quote=False)
 
 
-def _text(text: str) -> str:
-    """Escape for element content (quotes need no escaping there, and JSON reads better)."""
-    return escape(text, quote=False)
+# --- the parts --------------------------------------------------------------------------------
 
 
-def _pretty(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False)
-
-
-# --- server tool results, citations, unknown blocks -----------------------------------------
-
-
-def _web_search(data: dict[str, Any]) -> str:
-    content = data.get("content")
-    if not isinstance(content, list):
-        return f"<b>web search failed</b> <code>{escape(json.dumps(content, ensure_ascii=False))}</code>"
-    items = []
-    for result in content:
-        if isinstance(result, dict):
-            url = str(result.get("url", ""))
-            age = f" <small>{escape(str(result['page_age']))}</small>" if result.get("page_age") else ""
-            items.append(f"<li>{_link(url, str(result.get('title') or url))}{age}</li>")
-    items_html = "".join(items)
-    return f"<b>🔎 {len(content)} search results</b><ol>{items_html}</ol>"
-
-
-def _generic_result(data: dict[str, Any]) -> str:
-    kind = escape(str(data.get("type", "?")))
-    body = escape(_pretty({k: v for k, v in data.items() if k != "type"}))
-    return f'<details><summary><b>{kind}</b></summary><pre class="csn-args">{body}</pre></details>'
-
-
-_RESULTS: dict[str, Callable[[dict[str, Any]], str]] = {"web_search_tool_result": _web_search}
-
-
-def result_html(block: BlockState) -> str:
-    """A server tool's result block (or any block this version does not know), as received."""
-    render = _RESULTS.get(block.type, _generic_result)
-    return f'<div class="csn-result">{render(block.start)}</div>'
-
-
-def unknown_html(block: BlockState) -> str:
-    body = escape(_pretty(block.start))
-    kind = escape(block.type)
-    summary = f"<summary>unknown block <code>{kind}</code></summary>"
-    return f'<details class="csn-result">{summary}<pre>{body}</pre></details>'
-
-
-def citations_html(snap: Snapshot) -> str:
-    citations = [c for block in snap.blocks for c in block.citations]
-    if not citations:
-        return ""
-    items = []
-    for citation in citations:
-        where = str(citation.get("url") or citation.get("document_title") or citation.get("type") or "")
-        title = str(citation.get("title") or citation.get("document_title") or where)
-        quote = str(citation.get("cited_text") or "")
-        link = _link(where, title) if where.startswith(("http://", "https://")) else escape(title)
-        items.append(f"<li>{link}{f' — <i>{escape(_clip(quote, 160))}</i>' if quote else ''}</li>")
-    return f'<div class="csn-citations"><small>Sources</small><ol>{"".join(items)}</ol></div>'
-
-
-def _link(url: str, label: str) -> str:
-    if not url.startswith(("http://", "https://")):
-        return escape(label)
-    return f'<a href="{escape(url)}" target="_blank" rel="noopener noreferrer nofollow">{escape(label)}</a>'
+def part_html(kind: str, block: BlockState, snap: Snapshot, body: str = "", *, is_open: bool = True) -> str:
+    """The shell of one part (``body``: what its stream slot holds so far, already HTML)."""
+    key = block.index
+    if kind == "text":
+        return f'<div class="csn-part csn-text" data-csn-part="{key}">{body}<div class="csn-tail"></div></div>'
+    if kind == "thinking":
+        return (
+            f'<details class="csn-part csn-thinking-panel" data-csn-part="{key}" data-csn-key="thinking-{key}"'
+            f'{" open" if is_open else ""}><summary>{icon("thinking")} <span data-csn-slot="title">'
+            f'{escape(thinking_title(block))}</span></summary><div class="csn-thinking" data-csn-slot="body">'
+            f"{body}</div></details>"
+        )
+    if kind == "tool":
+        return (
+            f'<div class="csn-part csn-tool" data-csn-part="{key}"><div class="csn-tool-head" data-csn-slot="head">'
+            f'{tool_head_html(block, snap)}</div><details class="csn-args-box" data-csn-key="args-{key}"'
+            f'{" open" if is_open else ""}><summary>arguments</summary>'
+            f'<pre class="csn-args" data-csn-slot="args">{body}</pre></details>'
+            '<div class="csn-tool-result" data-csn-slot="result"></div></div>'
+        )
+    if kind == "result":
+        return f'<div class="csn-part csn-result" data-csn-part="{key}">{result_html(block)}</div>'
+    return f'<details class="csn-part csn-result" data-csn-part="{key}">{unknown_html(block)}</details>'
 
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# --- event log -------------------------------------------------------------------------------
-
-LogEntry = tuple["float | None", str, str]  # (time, event name, data)
+# --- event log ---------------------------------------------------------------------------------
 
 
-def event_log_html(entries: Sequence[LogEntry], total: int | None = None) -> str:
-    total = len(entries) if total is None else total
-    lines = [
-        f"{'' if t is None else f'{t:8.3f}s'} {escape(name):<20} {escape(_clip(data, 160))}"
-        for t, name, data in entries
-    ]
-    more = f"(the last {len(entries)} of {total} events)\n" if total > len(entries) else ""
-    return f'<pre class="csn-log">{more}{chr(10).join(lines)}</pre>'
+def event_log_line(t: float | None, name: str, data: str) -> str:
+    """One line of the event log (plain text; the front end and the transcript escape it)."""
+    stamp = "" if t is None else f"{t:8.3f}s"
+    return f"{stamp} {name:<20} {_clip(data, 160)}"
+
+
+def log_html(lines: Sequence[str], total: int, *, is_open: bool = False, dropped: bool = False) -> str:
+    body = escape("\n".join(lines), quote=False)
+    return (
+        f'<details class="csn-log-box" data-csn-key="log"{" open" if is_open else ""}><summary>Event log '
+        f'(<span data-csn-slot="log-count">{_count(total, len(lines) if dropped else None)}</span>)</summary>'
+        f'<pre class="csn-log" data-csn-slot="log">{body}</pre></details>'
+    )
+
+
+def _count(total: int, shown: int | None) -> str:
+    more = f"; the last {shown} lines" if shown else ""
+    return f"{total:,} event{'' if total == 1 else 's'}{more}"
+
+
+def log_count(total: int, shown: int | None = None) -> str:
+    """``1,234 events; the last 50 lines`` (``shown``: set when older lines were dropped)."""
+    return _count(total, shown)
+
+
+def timeline_html(inner: str = "", *, is_open: bool = False) -> str:
+    return (
+        f'<details class="csn-timeline" data-csn-key="timeline"{" open" if is_open else ""}>'
+        f'<summary>Timeline</summary><div data-csn-slot="timeline">{inner}</div></details>'
+    )
 
 
 # --- the whole transcript ----------------------------------------------------------------------
 
 
-def transcript_html(
-    snap: Snapshot,
-    *,
-    title: str | None = None,
-    log: Sequence[LogEntry] = (),
-    log_total: int | None = None,
-    thinking_open: bool = False,
-    tool_status: Callable[[BlockState], tuple[str | None, str]] | None = None,
-    notices: Sequence[str] = (),
-) -> str:
+@dataclass(frozen=True)
+class TranscriptExtras:
+    """What the view knows beyond the snapshot: the log, runner states, the user's choices."""
+
+    log: Sequence[str] = ()
+    log_total: int = 0
+    log_dropped: bool = False
+    """Older log lines were dropped (the log keeps the last ones)."""
+    notices: Sequence[str] = ()
+    tool_status: Callable[[BlockState], tuple[str | None, str]] | None = None
+    opened: Mapping[str, bool] | None = None
+    """``data-csn-key`` -> open, for every collapsible whose state is not its default."""
+    timeline: str = ""
+    view_id: str = ""
+
+
+def default_open(key: str, snap: Snapshot) -> bool:
+    """Whether a collapsible starts open: thinking while it is the last block (it collapses when
+    the answer starts), tool arguments always; the log and the timeline closed."""
+    kind, _, index = key.partition("-")
+    if kind == "thinking":
+        return bool(snap.blocks) and snap.blocks[-1].index == int(index)
+    return kind == "args"
+
+
+def transcript_html(snap: Snapshot, *, title: str | None = None, extras: TranscriptExtras | None = None) -> str:
     """The final state as static HTML: what a saved notebook, nbviewer or GitHub shows."""
-    parts = [CSS, '<div class="csn">', header_html(snap, title), notices_html(notices)]
+    x = extras or TranscriptExtras()
+    opened = dict(x.opened or {})
+
+    def is_open(key: str) -> bool:
+        return opened.get(key, default_open(key, snap))
+
+    body = []
     citation = 1
     for segment in segments(snap):
         block = segment.blocks[0]
-        if segment.kind == "thinking":
-            is_open = " open" if thinking_open else ""
-            parts.append(
-                f"<details{is_open}><summary>💭 {escape(thinking_title(block))}</summary>"
-                f"{thinking_body_html(block)}</details>"
-            )
-        elif segment.kind == "text":
+        if segment.kind == "text":
             source = text_source(segment.blocks, citation, snap.reconnects)
-            parts.append(f'<div class="csn-text">{markdown_html(source)}</div>')
+            body.append(part_html("text", block, snap, markdown_html(source)))
             citation += sum(len(b.citations) for b in segment.blocks)
+        elif segment.kind == "thinking":
+            thinking_open = is_open(f"thinking-{block.index}")
+            body.append(part_html("thinking", block, snap, thinking_body_html(block), is_open=thinking_open))
         elif segment.kind == "tool":
-            status, result = tool_status(block) if tool_status else (None, "")
-            parts.append(
-                f'<div class="csn-tool">{tool_head_html(block, snap, status)}'
-                f"<details open><summary>arguments</summary>{tool_args_html(block)}</details>{result}</div>"
-            )
-        elif segment.kind == "result":
-            parts.append(result_html(block))
+            status, result = x.tool_status(block) if x.tool_status else (None, "")
+            html = part_html("tool", block, snap, args_html(block), is_open=is_open(f"args-{block.index}"))
+            if status is not None:
+                html = html.replace(tool_head_html(block, snap), tool_head_html(block, snap, status), 1)
+            html = html.replace('data-csn-slot="result"></div>', f'data-csn-slot="result">{result}</div>', 1)
+            body.append(html)
         else:
-            parts.append(unknown_html(block))
-    parts += [citations_html(snap), error_html(snap), footer_html(snap)]
-    if log:
-        count = log_total if log_total is not None else len(log)
-        summary = f"<summary>Event log ({count} events)</summary>"
-        parts.append(f"<details>{summary}{event_log_html(log, log_total)}</details>")
-    parts.append("</div>")
-    return "".join(parts)
+            body.append(part_html(segment.kind, block, snap))
+    return "".join(
+        [
+            CSS,
+            shell_html(snap, title, x.view_id, notices=x.notices),
+            "".join(body),
+            "</div>",
+            tail_html(
+                snap,
+                x.log,
+                x.log_total,
+                timeline=x.timeline,
+                log_open=is_open("log"),
+                log_dropped=x.log_dropped,
+                timeline_open=is_open("timeline"),
+            ),
+            "</div>",
+        ]
+    )
 
+
+def shell_html(snap: Snapshot, title: str | None, view_id: str = "", *, notices: Sequence[str] = ()) -> str:
+    """The view's root and everything above the body, with the body left open."""
+    return (
+        f'<div class="csn" data-csn-view="{escape(view_id)}">'
+        f'<div class="csn-header" data-csn-slot="header">{header_html(snap, title)}</div>'
+        f'<div class="csn-notices" data-csn-slot="notices">{notices_html(notices)}</div>'
+        '<div class="csn-body" data-csn-slot="body">'
+    )
+
+
+def tail_html(
+    snap: Snapshot,
+    log: Sequence[str] = (),
+    log_total: int = 0,
+    *,
+    timeline: str = "",
+    log_open: bool = False,
+    timeline_open: bool = False,
+    log_dropped: bool = False,
+) -> str:
+    """Everything below the body: citations, error, footer, timeline, event log."""
+    return (
+        f'<div class="csn-citations" data-csn-slot="citations">{citations_html(snap)}</div>'
+        f'<div class="csn-error-slot" data-csn-slot="error">{error_html(snap)}</div>'
+        f'<div class="csn-footer" data-csn-slot="footer">{footer_html(snap)}</div>'
+        f"{timeline_html(timeline, is_open=timeline_open)}"
+        f"{log_html(log, log_total, is_open=log_open, dropped=log_dropped)}"
+    )

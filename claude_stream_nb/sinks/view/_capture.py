@@ -36,6 +36,22 @@ class Sent:
         ]
 
 
+    def frames(self, model_id: str | None = None) -> list[dict[str, Any]]:
+        """The frames a :class:`StreamView` sent (optionally of one widget model), in order."""
+        out = []
+        for kind, data in self.messages:
+            if kind != "comm_msg" or data.get("method") != "custom" or (model_id and data.get("_id") != model_id):
+                continue
+            content = data.get("content") or {}
+            if "frame" in content:
+                out.append(content["frame"])
+        return out
+
+    def ops(self, model_id: str | None = None) -> list[list[Any]]:
+        """Every op of every frame (see ``static/view.js``)."""
+        return [op for frame in self.frames(model_id) for op in frame["ops"]]
+
+
 class _RecordingComm(BaseComm):
     def __init__(self, sent: Sent, **kwargs: Any) -> None:
         self.sent = sent  # set before BaseComm.__init__ publishes the comm_open

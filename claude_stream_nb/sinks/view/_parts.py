@@ -1,191 +1,211 @@
-"""The pieces of the live view, each built from ipywidgets' own controls.
+"""The parts of the live view, each turning what is new in its blocks into append-only ops.
 
-Each piece is shown a block (or a run of text blocks) and sets widget values only when they
-change (traitlets sends nothing for an unchanged value). :class:`GrowingHTML` keeps the wire
-cost linear: finished blocks are rendered once into sealed HTML widgets and never sent again;
-only the open tail is re-sent.
+A part is one segment of the message (a run of text blocks, a thinking panel, a tool card, a
+block that arrives whole). Each frame it is handed the text that arrived since the last frame
+(the deltas, collected by the view as events come: no re-joining or re-rendering of what was
+sent before) and adds ops for the front end (``static/view.js`` documents them). A text part
+seals each finished markdown block once -- rendered by markdown-it-py, raw HTML off -- and at
+its end checks the sealed pieces against one full render (``reset`` if, say, a link was defined
+later). Every piece of HTML comes from :mod:`..render._html`, the transcript's own source.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Sequence
 from html import escape
-from typing import Protocol
-
-import ipywidgets as w
-from ipywidgets.widgets.widget_string import HTMLStyle
+from typing import Any
 
 from ...core._snapshot import BlockState, Snapshot
 from ..render import BlockSplitter
 from ..render import _html as h
+from ..render._pretty import pretty_partial
 
-__all__ = ["GrowingHTML", "Meter", "Part", "StaticPart", "TextRun", "ThinkingPanel", "ToolCard"]
+__all__ = ["Op", "Part", "new_part"]
 
-_SEAL_AT = 200  # finished blocks are sealed once this much source has finished (fewer, larger widgets)
-
-
-class Meter:
-    """Sets widget values, counting the characters that will go over the wire; makes the HTML
-    widgets of a view, sharing one layout and one style model (not three models per widget)."""
-
-    def __init__(self) -> None:
-        self.sent = 0
-        self._layout = w.Layout()
-        self._style = HTMLStyle()
-
-    def html(self, value: str = "") -> w.HTML:
-        self.sent += len(value)
-        return w.HTML(value, layout=self._layout, style=self._style)
-
-    def put(self, widget: w.Widget, value: str) -> None:
-        if widget.value != value:
-            self.sent += len(value)
-            widget.value = value
+Op = list[Any]
 
 
-class Part(Protocol):
-    box: w.Widget
+class Part:
+    """What every part does: its shell once, then ops for what changed."""
 
-    def show(self, blocks: tuple[BlockState, ...], snap: Snapshot, final: bool) -> None: ...
+    kind = "unknown"
 
+    def __init__(self, block: BlockState) -> None:
+        self.index = block.index
+        self.sent: dict[int, int] = {}
+        """Characters of each block's text already sent."""
+        self.stopped: set[int] = set()
+        self.finished = False
 
-class _LineSplitter:
-    """Plain text is finished up to its last newline."""
+    def shell(self, block: BlockState, snap: Snapshot) -> str:
+        return h.part_html(self.kind, block, snap)
 
-    def advance(self, text: str) -> int:
-        return text.rfind("\n") + 1
+    def new_text(self, block: BlockState, pending: list[str] | None) -> str:
+        """What arrived in ``block`` since the last frame: the collected deltas, or (should the
+        fold have taken them otherwise) the block's text past what was sent."""
+        done = self.sent.get(block.index, 0)
+        piece = "".join(pending) if pending else ""
+        if done + len(piece) != len(block.text):
+            piece = str(block.text)[done:]
+        self.sent[block.index] = done + len(piece)
+        return piece
 
+    def ops(self, blocks: Sequence[BlockState], snap: Snapshot, pending: dict[int, list[str]], out: list[Op]) -> None:
+        for block in blocks:
+            if block.stopped and block.index not in self.stopped:
+                self.stopped.add(block.index)
+                out.append(["stop", block.index, block.stopped_at])
 
-class GrowingHTML:
-    """Append-only text as sealed chunks of rendered HTML plus a live tail."""
-
-    def __init__(self, meter: Meter, render: Callable[[str], str], markdown: bool = True) -> None:
-        self._meter = meter
-        self._render = render
-        self._splitter: BlockSplitter | _LineSplitter = BlockSplitter() if markdown else _LineSplitter()
-        self._done = 0  # source offset already rendered into sealed widgets
-        self.tail = meter.html()
-        self.box = w.VBox([self.tail])
-
-    def show(self, source: str, final: bool = False) -> None:
-        if final:
-            self._finish(source)
-            return
-        boundary = self._splitter.advance(source)
-        if boundary > self._done and boundary - self._done >= _SEAL_AT:
-            self._seal(self._render(source[self._done : boundary]), source[boundary:])
-            self._done = boundary
-        self._meter.put(self.tail, self._render(source[self._done :]) if source[self._done :] else "")
-
-    def _seal(self, html: str, rest: str) -> None:
-        """The tail, which shows these finished blocks already, becomes their sealed widget in
-        place, and a new tail takes what follows: in whatever order the browser paints the
-        messages, nothing shows twice, and only the text past the boundary may blink."""
-        sealed = self.tail
-        self._meter.put(sealed, html)
-        self.tail = self._meter.html(self._render(rest) if rest else "")
-        self.box.children = (*self.box.children, self.tail)
-
-    def _finish(self, source: str) -> None:
-        """One full render at the end; the sealed pieces stay unless it differs from them."""
-        rest = source[self._done :]
-        tail = self._render(rest) if rest else ""
-        full = self._render(source)
-        sealed = self.box.children[:-1]
-        if "".join(child.value for child in sealed) + tail != full:  # e.g. a link defined later
-            for child in sealed:
-                child.close()
-            self.box.children = (self.tail,)
-            tail = full
-        self._meter.put(self.tail, tail)
+    def finish(self, blocks: Sequence[BlockState], snap: Snapshot, out: list[Op]) -> None:
+        """The segment is over (a later one began, or the stream ended)."""
+        self.finished = True
 
 
-class TextRun:
-    """A run of consecutive text blocks as markdown, with citation markers."""
+class TextPart(Part):
+    """A run of text blocks as markdown: text streams into the tail, finished blocks are sealed."""
 
-    def __init__(self, meter: Meter, first_citation: int) -> None:
+    kind = "text"
+
+    def __init__(self, block: BlockState, first_citation: int) -> None:
+        super().__init__(block)
         self.first_citation = first_citation
-        self.html = GrowingHTML(meter, h.markdown_html)
-        self.box = self.html.box
-        self.box.add_class("csn-text")
+        self.citation = first_citation
+        self.source = ""
+        self.done = 0
+        self.sealed: list[str] = []
+        self.joined: set[int] = set()
+        self._splitter = BlockSplitter()
 
-    def show(self, blocks: tuple[BlockState, ...], snap: Snapshot, final: bool) -> None:
-        self.html.show(h.text_source(blocks, self.first_citation, snap.reconnects), final)
+    def ops(self, blocks: Sequence[BlockState], snap: Snapshot, pending: dict[int, list[str]], out: list[Op]) -> None:
+        added = []
+        for block in blocks:
+            if block.index in self.stopped:
+                continue
+            before = self.sent.get(block.index, 0)
+            piece = h.clean_text(self.new_text(block, pending.pop(block.index, None)))
+            for reconnect in snap.reconnects:
+                at = reconnect.get("offset")
+                if reconnect.get("block") == block.index and block.index not in self.joined and isinstance(at, int):
+                    self.joined.add(block.index)
+                    cut = min(max(at - before, 0), len(piece))
+                    piece = piece[:cut] + h.JOIN + piece[cut:]
+            if block.stopped:
+                piece += h.citation_marks(self.citation, len(block.citations))
+                self.citation += len(block.citations)
+            added.append(piece)
+        super().ops(blocks, snap, pending, out)
+        text = "".join(added)
+        if not text:
+            return
+        out.append(["text", self.index, text])
+        self.source += text
+        boundary = self._splitter.advance(self.source)
+        if boundary > self.done:
+            self._seal(boundary, out)
+
+    def _seal(self, boundary: int, out: list[Op]) -> None:
+        html = h.markdown_html(self.source[self.done : boundary])
+        self.sealed.append(html)
+        out.append(["seal", self.index, html, boundary - self.done])
+        self.done = boundary
+
+    def finish(self, blocks: Sequence[BlockState], snap: Snapshot, out: list[Op]) -> None:
+        if self.finished:
+            return
+        super().finish(blocks, snap, out)
+        if len(self.source) > self.done:
+            self._seal(len(self.source), out)
+        full = h.markdown_html(h.text_source(blocks, self.first_citation, snap.reconnects))
+        if "".join(self.sealed) != full:  # e.g. a link reference defined after its use
+            self.sealed = [full]
+            out.append(["reset", self.index, full])
 
 
-class ThinkingPanel:
-    """Collapsible thinking: open while it streams, collapsed when the answer starts --
-    unless the user opened or closed it by hand, which is then left alone."""
+class ThinkingPart(Part):
+    """A thinking panel: the text streams in; the title says how long it took."""
 
-    def __init__(self, meter: Meter) -> None:
-        self._meter = meter
-        self.body = GrowingHTML(meter, self._render, markdown=False)
-        self.box = w.Accordion(children=[self.body.box], selected_index=0)
-        self.box.add_class("csn-thinking-panel")
-        self.user_choice: bool | None = None
-        self._auto = False
-        self._collapsed_once = False
-        self.box.observe(self._on_toggle, "selected_index")
+    kind = "thinking"
 
-    @staticmethod
-    def _render(text: str) -> str:
-        return f'<div class="csn-thinking">{escape(text)}</div>'
+    def __init__(self, block: BlockState) -> None:
+        super().__init__(block)
+        self.title = h.thinking_title(block)
 
-    def _on_toggle(self, change: dict[str, object]) -> None:
-        if not self._auto:
-            self.user_choice = change["new"] == 0
+    def shell(self, block: BlockState, snap: Snapshot) -> str:
+        body = h.thinking_body_html(block) if block.type == "redacted_thinking" else ""
+        return h.part_html("thinking", block, snap, body, is_open=True)
 
-    def _set_open(self, is_open: bool) -> None:
-        self._auto = True
-        try:
-            self.box.selected_index = 0 if is_open else None
-        finally:
-            self._auto = False
-
-    @property
-    def is_open(self) -> bool:
-        return bool(self.box.selected_index == 0)
-
-    def show(self, blocks: tuple[BlockState, ...], snap: Snapshot, final: bool) -> None:
+    def ops(self, blocks: Sequence[BlockState], snap: Snapshot, pending: dict[int, list[str]], out: list[Op]) -> None:
         (block,) = blocks
-        self.box.set_title(0, f"💭 {h.thinking_title(block)}")
-        if block.type == "redacted_thinking" or (block.stopped and not block.text):
-            self._meter.put(self.body.tail, h.thinking_body_html(block))
-        else:
-            self.body.show(str(block.text), final)
-        answer_started = block is not snap.blocks[-1]
-        if answer_started and not self._collapsed_once and self.user_choice is None:
-            self._collapsed_once = True
-            self._set_open(False)
+        if block.type == "thinking":
+            text = self.new_text(block, pending.pop(block.index, None))
+            if text:
+                out.append(["text", self.index, text])
+            if block.stopped and not block.text and self.index not in self.stopped:
+                out.append(["slot", self.index, "body", h.thinking_body_html(block)])
+        title = h.thinking_title(block)
+        if title != self.title:
+            self.title = title
+            out.append(["slot", self.index, "title", escape(title)])
+        super().ops(blocks, snap, pending, out)
 
 
-class ToolCard:
-    """A tool call: name, id and state; arguments filling in; room for a result."""
+class ToolPart(Part):
+    """A tool card: the arguments stream in (the front end pretty-prints them as they come);
+    the head shows their state, or a runner's (``status``), and a runner may add a result."""
 
-    def __init__(self, meter: Meter) -> None:
-        self._meter = meter
-        self.head = meter.html()
-        self.args = meter.html()
-        self.result = meter.html()
-        self.box = w.VBox([self.head, self.args, self.result])
-        self.box.add_class("csn-tool")
+    kind = "tool"
+
+    def __init__(self, block: BlockState) -> None:
+        super().__init__(block)
+        self.head = ""
         self.status: str | None = None
-        """Set by a runner (the agent loop): running, done, error..."""
+        self.result = ""
+        self._result_sent = ""
 
-    def show(self, blocks: tuple[BlockState, ...], snap: Snapshot, final: bool) -> None:
+    def ops(self, blocks: Sequence[BlockState], snap: Snapshot, pending: dict[int, list[str]], out: list[Op]) -> None:
         (block,) = blocks
-        self._meter.put(self.head, h.tool_head_html(block, snap, self.status))
-        self._meter.put(self.args, h.tool_args_html(block))
+        text = self.new_text(block, pending.pop(block.index, None))
+        if text:
+            out.append(["text", self.index, text])
+        if block.stopped and self.index not in self.stopped and not block.json_error:
+            pretty = json.dumps(block.input, indent=2, ensure_ascii=False)
+            if pretty != pretty_partial(str(block.text)):  # e.g. "\u00e9" written as an escape
+                out.append(["slot", self.index, "args", h.args_html(block)])
+        self.paint(block, snap, out)
+        super().ops(blocks, snap, pending, out)
+
+    def paint(self, block: BlockState, snap: Snapshot, out: list[Op]) -> None:
+        head = h.tool_head_html(block, snap, self.status)
+        if head != self.head:
+            self.head = head
+            out.append(["slot", self.index, "head", head])
+        if self.result != self._result_sent:
+            self._result_sent = self.result
+            out.append(["slot", self.index, "result", self.result])
+
+    def shell(self, block: BlockState, snap: Snapshot) -> str:
+        self.head = h.tool_head_html(block, snap, self.status)
+        return h.part_html("tool", block, snap).replace(h.tool_head_html(block, snap), self.head, 1)
+
+    def finish(self, blocks: Sequence[BlockState], snap: Snapshot, out: list[Op]) -> None:
+        super().finish(blocks, snap, out)
+        self.paint(blocks[0], snap, out)  # "incomplete" when the stream ended inside the arguments
 
 
-class StaticPart:
+class WholePart(Part):
     """A block that arrives whole (server tool results, unknown block types)."""
 
-    def __init__(self, meter: Meter, kind: str) -> None:
-        self._meter = meter
+    def __init__(self, block: BlockState, kind: str) -> None:
+        super().__init__(block)
         self.kind = kind
-        self.box = meter.html()
 
-    def show(self, blocks: tuple[BlockState, ...], snap: Snapshot, final: bool) -> None:
-        (block,) = blocks
-        self._meter.put(self.box, h.result_html(block) if self.kind == "result" else h.unknown_html(block))
+
+def new_part(kind: str, block: BlockState, first_citation: int) -> Part:
+    if kind == "text":
+        return TextPart(block, first_citation)
+    if kind == "thinking":
+        return ThinkingPart(block)
+    if kind == "tool":
+        return ToolPart(block)
+    return WholePart(block, kind)

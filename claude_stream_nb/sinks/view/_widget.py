@@ -1,43 +1,85 @@
 """StreamView: the live notebook view of a stream, a sink every source displays into.
 
-Pacing follows rich's ``Live``: ``update`` only swaps in the newest snapshot; frames go out at
-most ``fps`` times a second -- inline when a frame is due, else from a small refresher thread
--- the first content is sent at once, and ``close`` always sends the final state. The footer
-(timings that change every frame) is refreshed at most 4 times a second, and the event log
-only while it is open.
+The front end is one anywidget (:class:`StreamWidget`): an ES module and a stylesheet shipped
+in the package (``static/view.js``, ``static/view.css``), no CDN, no build step. The kernel
+sends it frames of append-only ops (``view.js`` documents them): a part's shell once, the text
+that arrived since the last frame, a finished markdown block's HTML once, slot contents that
+changed (header, badge, footer), event-log lines. Nothing already sent is sent again, so the
+wire cost is linear in the stream. Interaction (thinking, tool arguments, the event log) is
+pure DOM in the front end and answers while the cell is blocked; the user's choices go into
+the model's ``ui`` trait, which the kernel never overrides.
+
+Pacing follows rich's ``Live``: ``update`` only records what arrived; one long-lived refresher
+thread per view, woken by a condition, sends a frame at most ``fps`` times a second (longer
+after a large one); the first frame goes at once; ``close`` always sends the final one.
 
 When the stream ends, a displayed view replaces its output with the static transcript
-(:func:`~claude_stream_nb.sinks.render.transcript_html`): the same content as plain HTML, which
-survives a save and reload, nbconvert, nbviewer and GitHub, where widget views cannot render.
+(:func:`~claude_stream_nb.sinks.render.transcript_html`): the same HTML and stylesheet, so the
+screen does not change, and it survives a save, nbconvert, nbviewer, GitHub and a reopened
+notebook without a kernel -- where a widget view would show "Error displaying widget: model
+not found" (JupyterLab picks the widget mime type whenever it is in the bundle, model or not).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
-from typing import Any
+import uuid
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
 
-import ipywidgets as w
+import anywidget
+import traitlets
 
-from ...core._events import Event
+from ...core._events import ContentBlockDelta, Event, InputJsonDelta, TextDelta, ThinkingDelta
 from ...core._snapshot import BlockState, Snapshot
 from ..render import _html as h
-from ._parts import Meter, Part, StaticPart, TextRun, ThinkingPanel, ToolCard
+from ._log import LogBook
+from ._parts import Op, Part, ThinkingPart, ToolPart, new_part
 
-__all__ = ["StreamView"]
+__all__ = ["StreamView", "StreamWidget", "ViewExtra", "add_front_end_module"]
 
+_STATIC = Path(__file__).parent / "static"
+_BUDGET = 20_000  # bytes a second: a frame that sends more waits longer for the next
 _FOOTER_EVERY = 0.5  # timings that change every frame: twice a second is enough to read them
-_URGENT = frozenset({"content_block_start", "content_block_stop", "message_start", "error"})
-_BUDGET = 12_000
-# A cell blocked in a replay cannot hear the panel open (the kernel reads front-end messages
-# between cells), so the log says when it fills in rather than staying silently empty.
-_LOG_NOTE = (
-    '<div class="csn-notice">The events appear here when the stream ends (or as they come, if the '
-    "log was open before it began). To watch them arrive: <code>play(...)</code>, or "
-    "<code>claude-stream-nb replay NAME --events</code>.</div>"
-)  # characters a second: a frame that sends more waits longer for the next
+_ESM_PARTS: list[str] = []
+_URGENT = frozenset({"content_block_start", "content_block_stop", "error"})
+
+
+def _esm() -> str:
+    return "\n".join([*_ESM_PARTS, (_STATIC / "view.js").read_text(encoding="utf-8")])
+
+
+class StreamWidget(anywidget.AnyWidget):
+    """The front end of a :class:`StreamView`: frames go out as custom messages."""
+
+    _esm = _esm()
+    _css = h.STYLESHEET
+    view_id = traitlets.Unicode("").tag(sync=True)
+    ui = traitlets.Dict().tag(sync=True)
+    """The user's choices: ``data-csn-key`` -> open (set by the front end, never by the kernel)."""
+    log_size = traitlets.Int(50).tag(sync=True)
+    closed = traitlets.Bool(False).tag(sync=True)
+
+
+def add_front_end_module(source: str) -> None:
+    """Put an ES module's source before ``view.js`` in every new view's front end (a timeline
+    defines ``function csnTimeline(slot, payload, ctx)`` this way; see docs/view.md)."""
+    if source not in _ESM_PARTS:
+        _ESM_PARTS.append(source)
+        StreamWidget._esm = _esm()
+
+
+class ViewExtra(Protocol):
+    """Something that adds to a view (a timeline): it sees every event, adds ops to each frame
+    (e.g. ``["timeline", payload]``) and HTML to the transcript's Timeline section."""
+
+    def update(self, event: Event, snapshot: Snapshot) -> None: ...
+
+    def frame_ops(self, snapshot: Snapshot, final: bool) -> list[Op]: ...
+
+    def transcript_html(self, snapshot: Snapshot) -> str: ...
 
 
 class StreamView:
@@ -47,133 +89,203 @@ class StreamView:
         self,
         title: str | None = None,
         *,
-        fps: float = 30.0,
+        fps: float = 24.0,
         log_size: int = 50,
         clock: Callable[[], float] = time.monotonic,
         threaded: bool = True,
+        extras: Sequence[ViewExtra] = (),
     ) -> None:
         self.title = title
         self.snapshot = Snapshot()
         self.frames = 0
+        self.extras = list(extras)
+        self.widget = StreamWidget(view_id=uuid.uuid4().hex, log_size=log_size)
+        self.widget.on_msg(self._on_msg)
+        self.widget.observe(self._on_choice, "ui")
+        self.on_choice: Callable[[], None] | None = None
+        """Called when the user's choices reach the kernel (after the cell, if it was blocked)."""
         self._interval = 1.0 / fps
-        self._gap = self._interval  # until the next frame: longer after a large one
-        self._meter = Meter()
+        self._gap = self._interval
         self._clock = clock
         self._threaded = threaded
-        self._lock = threading.RLock()
+        self._cond = threading.Condition(threading.RLock())
         self._dirty = False
+        self._closed = False
         self._last_frame = -1e9
         self._last_footer = -1e9
-        self._first_token_sent = False
-        self._closed = False
-        self._ticker: threading.Thread | None = None
-        self._log: deque[h.LogEntry] = deque(maxlen=log_size)
-        self._log_total = 0
-        self._notices: list[str] = []
+        self._thread: threading.Thread | None = None
+        self._history: list[dict[str, Any]] = []
+        self._pending: dict[int, list[str]] = {}
+        self._deltas: dict[int, int] = {}
         self._parts: dict[int, Part] = {}
+        self._shown: dict[str, str] = {}  # view-level slot -> what it shows
+        self._auto_closed: set[int] = set()
+        self._early_states: dict[int, tuple[str | None, str]] = {}
+        self._notices: list[str] = []
+        self._log = LogBook(log_size)
         self._handle: Any = None
-
-        html = self._meter.html
-        self.style = html(h.CSS)
-        self.header = html(h.header_html(self.snapshot, title))
-        self.body = w.VBox()
-        self.notices = html()
-        self.citations = html()
-        self.error = html()
-        self.footer = html()
-        self.log_view = html(_LOG_NOTE)
-        self.log = w.Accordion(children=[self.log_view], titles=("Event log",), selected_index=None)
-        self.log.observe(lambda _: self._render_log(), "selected_index")
-        self.widget = w.VBox(
-            [self.style, self.header, self.notices, self.body, self.citations, self.error, self.footer, self.log]
-        )
-        self.widget.add_class("csn")
 
     # --- the sink -----------------------------------------------------------------------
 
     def update(self, event: Event, snapshot: Snapshot) -> None:
-        with self._lock:
+        with self._cond:
             self.snapshot = snapshot
-            self._log.append((event.sse.time, event.sse.event or event.type, event.sse.data))
-            self._log_total += 1
+            self._log.add(event)
+            if isinstance(event, ContentBlockDelta):
+                delta = event.delta
+                piece = (
+                    delta.text
+                    if isinstance(delta, TextDelta)
+                    else delta.thinking
+                    if isinstance(delta, ThinkingDelta)
+                    else delta.partial_json
+                    if isinstance(delta, InputJsonDelta)
+                    else ""
+                )
+                if piece:
+                    self._pending.setdefault(event.index, []).append(piece)
+                self._deltas[event.index] = self._deltas.get(event.index, 0) + 1
+            for extra in self.extras:
+                extra.update(event, snapshot)
             self._dirty = True
-            first_token = not self._first_token_sent and snapshot.first_token_at is not None
-            # The first text, and a block starting or stopping, show at once: they are few.
-            urgent = first_token or event.type in _URGENT
-            if urgent or self._clock() - self._last_frame >= self._gap:
-                self._first_token_sent = self._first_token_sent or first_token
-                self._frame()
+            if not self._history:
+                self._frame()  # the first event shows at once
             elif self._threaded:
-                self._start_ticker()
+                self._wake()
+            elif event.type in _URGENT or self._clock() - self._last_frame >= self._gap:
+                # Without a refresher nothing sends a trailing frame: a block's start and stop go out inline.
+                self._frame()
 
     def refresh(self) -> None:
         """Send a frame now (a player stepping event by event wants each one shown)."""
-        with self._lock:
+        with self._cond:
             self._frame()
 
     def notice(self, text: str) -> None:
-        """A word from the source (retrying, reconnecting), shown under the header at once."""
-        with self._lock:
+        """A word from the source (retrying, reconnecting), shown under the header."""
+        with self._cond:
             self._notices.append(text)
-            self.notices.value = h.notices_html(self._notices)
+            self._dirty = True
+            self._frame()
+
+    def set_tool_state(self, index: int, status: str | None, result_html: str = "") -> None:
+        """A runner's word on the tool call in block ``index`` (badge and result): the next frame shows it."""
+        with self._cond:
+            part = self._parts.get(index)
+            if isinstance(part, ToolPart):
+                part.status, part.result = status, result_html
+            else:
+                self._early_states[index] = (status, result_html)
+            self._dirty = True
+            if self._threaded and not self._closed:
+                self._wake()
+            else:
+                self._frame()
 
     def close(self, snapshot: Snapshot) -> None:
-        with self._lock:
+        with self._cond:
             self.snapshot = snapshot
-            self._closed = True
             self._frame(final=True)
-            self._render_log()
+            self._closed = True
+            self.widget.closed = True
+            self._cond.notify_all()
         if self._handle is not None:
             self._handle.update(_Transcript(self))
-            close_tree(self.widget)  # the output no longer shows them: free the front-end models
 
     # --- frames -----------------------------------------------------------------------------
 
     def _frame(self, final: bool = False) -> None:
+        final = final or self._closed  # after the end, only a runner's card states change
         snap = self.snapshot
         now = self._clock()
         self._last_frame = now
         self._dirty = False
-        self.frames += 1
-        put = self._meter.put
-        self._meter.sent = 0
-        put(self.header, h.header_html(snap, self.title))
+        ops: list[Op] = []
+        if not self._history:
+            shell = h.shell_html(snap, self.title, self.widget.view_id) + "</div>" + h.tail_html(snap) + "</div>"
+            ops.append(["shell", shell])
+            self._shown = {"header": h.header_html(snap, self.title), "footer": h.footer_html(snap)}
+        self._slot("header", h.header_html(snap, self.title), ops)
+        if self._notices:
+            self._slot("notices", h.notices_html(self._notices), ops)
+        segments = h.segments(snap)
         citation = 1
-        for segment in h.segments(snap):
+        for number, segment in enumerate(segments):
+            block = segment.blocks[0]
             part = self._parts.get(segment.key)
             if part is None:
-                part = self._parts[segment.key] = _new_part(self._meter, segment.kind, citation)
-                self.body.children = (*self.body.children, part.box)
-            part.show(segment.blocks, snap, final or self._closed)
+                part = self._parts[segment.key] = new_part(segment.kind, block, citation)
+                if isinstance(part, ToolPart) and segment.key in self._early_states:
+                    part.status, part.result = self._early_states.pop(segment.key)
+                ops.append(["part", segment.key, part.shell(block, snap), block.started_at])
+            part.ops(segment.blocks, snap, self._pending, ops)
+            later = number + 1 < len(segments)
+            if later or final:
+                part.finish(segment.blocks, snap, ops)
+            if later and isinstance(part, ThinkingPart) and part.index not in self._auto_closed:
+                self._auto_closed.add(part.index)
+                ops.append(["auto", f"thinking-{part.index}", False])
             citation += sum(len(b.citations) for b in segment.blocks)
-        put(self.citations, h.citations_html(snap))
-        put(self.error, h.error_html(snap))
+        if any(b.citations for b in snap.blocks):
+            self._slot("citations", h.citations_html(snap), ops)
+        self._slot("error", h.error_html(snap), ops)
         if final or now - self._last_footer >= _FOOTER_EVERY:
             self._last_footer = now
-            put(self.footer, h.footer_html(snap))
-        if self.log.selected_index == 0:
-            self._render_log()
-        self._gap = max(self._interval, self._meter.sent / _BUDGET)
+            self._slot("footer", h.footer_html(snap), ops)
+        lines = self._log.take(final=final)
+        if lines:
+            ops.append(["log", lines, self._log.count])
+        for extra in self.extras:
+            ops.extend(extra.frame_ops(snap, final))
+        if final and not self._closed:
+            ops.append(["end"])
+        frame = {"n": len(self._history) + 1, "t": snap.last_event_at, "d": self._deltas, "ops": ops}
+        self._deltas = {}
+        self._history.append(frame)
+        self.frames += 1
+        self.widget.send({"frame": frame})
+        size = sum(len(op[-1]) if isinstance(op[-1], str) else 16 for op in ops)
+        self._gap = max(self._interval, size / _BUDGET)
 
-    def _render_log(self) -> None:
-        self.log.set_title(0, f"Event log ({self._log_total} events)")
-        self.log_view.value = h.event_log_html(list(self._log), self._log_total)
+    def _slot(self, name: str, html: str, ops: list[Op]) -> None:
+        if self._shown.get(name, "") != html:
+            self._shown[name] = html
+            ops.append(["slot", None, name, html])
 
-    def _start_ticker(self) -> None:
-        if self._ticker is None or not self._ticker.is_alive():
-            self._ticker = threading.Thread(target=self._tick, name="csn-view", daemon=True)
-            self._ticker.start()
+    # --- the refresher ------------------------------------------------------------------------
 
-    def _tick(self) -> None:
-        """Send what arrived since the last frame once a frame is due (the trailing edge)."""
-        while not self._closed:
-            time.sleep(self._interval / 2)
-            with self._lock:
-                if self._closed or not self._dirty:
-                    return
-                if self._clock() - self._last_frame >= self._gap:
-                    self._frame()
-                    return
+    def _wake(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._refresh, name="csn-view", daemon=True)
+            self._thread.start()
+        self._cond.notify()
+
+    def _refresh(self) -> None:
+        """Send what arrived once a frame is due; sleep until something new arrives."""
+        with self._cond:
+            while not self._closed:
+                if not self._dirty:
+                    self._cond.wait()
+                    continue
+                due = self._last_frame + self._gap - self._clock()
+                if due > 0:
+                    self._cond.wait(due)
+                    continue
+                self._frame()
+
+    # --- the front end ------------------------------------------------------------------------
+
+    def _on_msg(self, widget: Any, content: Any, buffers: Any) -> None:
+        """A front end that rendered late (a second display, a reloaded page) asks for the history."""
+        if isinstance(content, dict) and "hello" in content:
+            with self._cond:
+                self.widget.send({"history": self._history})
+
+    def _on_choice(self, change: Any) -> None:
+        if self._closed and self._handle is not None:
+            self._handle.update(_Transcript(self))
+        if self.on_choice is not None:
+            self.on_choice()
 
     # --- display ------------------------------------------------------------------------------
 
@@ -184,34 +296,35 @@ class StreamView:
         self._handle = display(self, display_id=True)
         return self
 
-    def tool_card(self, index: int) -> ToolCard | None:
-        """The card of the tool call in block ``index`` (for runners that add state to it)."""
+    def tool_card(self, index: int) -> ToolPart | None:
+        """The part of the tool call in block ``index``."""
         part = self._parts.get(index)
-        return part if isinstance(part, ToolCard) else None
-
-    def thinking_panel(self, index: int) -> ThinkingPanel | None:
-        part = self._parts.get(index)
-        return part if isinstance(part, ThinkingPanel) else None
+        return part if isinstance(part, ToolPart) else None
 
     def transcript(self) -> str:
-        """The static HTML of the current state."""
-        open_thinking = any(isinstance(p, ThinkingPanel) and p.is_open for p in self._parts.values())
+        """The static HTML of the current state (with the user's choices, as far as they reached the kernel)."""
         return h.transcript_html(
             self.snapshot,
             title=self.title,
-            log=list(self._log),
-            log_total=self._log_total,
-            thinking_open=open_thinking,
-            tool_status=self._tool_status,
-            notices=self._notices,
+            extras=h.TranscriptExtras(
+                log=list(self._log.lines),
+                log_total=self._log.total,
+                log_dropped=self._log.made > len(self._log.lines),
+                notices=self._notices,
+                tool_status=self._tool_status,
+                opened=dict(self.widget.ui),
+                timeline="".join(extra.transcript_html(self.snapshot) for extra in self.extras),
+                view_id=self.widget.view_id,
+            ),
         )
 
     def _tool_status(self, block: BlockState) -> tuple[str | None, str]:
         card = self.tool_card(block.index)
-        return (card.status, card.result.value) if card else (None, "")
+        return (card.status, card.result) if card else self._early_states.get(block.index, (None, ""))
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs) or {}
+        shown = self.widget._repr_mimebundle_(**kwargs)
+        bundle: dict[str, Any] = dict(shown[0] if isinstance(shown, tuple) else shown or {})
         bundle["text/plain"] = repr(self)
         return bundle
 
@@ -233,17 +346,7 @@ class _Transcript:
         return {"text/html": self._html, "text/plain": self._text}
 
 
-def _new_part(meter: Meter, kind: str, first_citation: int) -> Part:
-    if kind == "text":
-        return TextRun(meter, first_citation)
-    if kind == "thinking":
-        return ThinkingPanel(meter)
-    if kind == "tool":
-        return ToolCard(meter)
-    return StaticPart(meter, kind)
-
-
-def close_tree(widget: w.Widget) -> None:
+def close_tree(widget: Any) -> None:
     for child in getattr(widget, "children", ()):
         close_tree(child)
     widget.close()
