@@ -21,7 +21,7 @@ from .render._timeline_svg import _sec, extent, rows_of, summary_text
 
 __all__ = ["bar", "render_text"]
 
-_LABEL = 18
+_LABEL = 20
 
 
 def bar(start: float, stop: float, tend: float, width: int) -> str:

@@ -246,16 +246,16 @@ def _lane(out: _Out, model: dict[str, Any], p: int, y: float, x: Any, path: str 
     span = f"{_sec(lane['start'])}–{_sec(stop) if stop is not None else ''}"
     out.leaf("title", {}, f"block {lane['i']} ({lane['type']}) {lane['label']}: {span} s, {deltas} deltas")
     out.leaf("text", {"class": "csn-tl-label", "x": "4", "y": _num(y + 12), "fill": "currentColor"},
-             _short(lane["label"], 18))
+             _short(lane["label"], 16))
     out.leaf("text", {"class": "csn-tl-span", "x": _num(X0 - 6), "y": _num(y + 12), "text-anchor": "end",
-                      "fill": "currentColor"}, span)
+                      "font-size": "10", "fill": "currentColor"}, span)
     x1, x2 = x(lane["start"]), x(max(end, lane["start"]))
     out.leaf("rect", {"class": "csn-tl-bar", "x": _num(x1), "y": _num(y + 4), "width": _num(max(x2 - x1, 1.5)),
                       "height": "10", "rx": "2", "fill": color, "fill-opacity": "0.28", "stroke": color,
                       "stroke-dasharray": "3 2" if state else "none"})
     if path:
-        out.leaf("path", {"class": "csn-tl-ticks", "d": path.replace("{y}", _num(y + 14)), "stroke": color,
-                          "stroke-width": "1.2"})
+        out.leaf("path", {"class": "csn-tl-ticks", "d": path.replace("{y}", _num(y + 14)), "fill": "none",
+                          "stroke": color, "stroke-width": "1.2"})
     out.close("g")
 
 
@@ -267,9 +267,9 @@ def _run(out: _Out, model: dict[str, Any], q: int, y: float, x: Any) -> None:
     span = f"{_sec(run['start'])}–{_sec(run['end']) if run['end'] is not None else ''}"
     out.leaf("title", {}, f"{run['name']} ran {span} s: {run['status']}")
     out.leaf("text", {"class": "csn-tl-label", "x": "12", "y": _num(y + 12), "fill": "currentColor"},
-             _short(f"↳ run {run['name']}", 18))
+             _short(f"↳ {run['name']}", 15))
     out.leaf("text", {"class": "csn-tl-span", "x": _num(X0 - 6), "y": _num(y + 12), "text-anchor": "end",
-                      "fill": "currentColor"}, span)
+                      "font-size": "10", "fill": "currentColor"}, span)
     x1, x2 = x(run["start"]), x(max(end, run["start"]))
     out.leaf("rect", {"class": "csn-tl-bar", "x": _num(x1), "y": _num(y + 5), "width": _num(max(x2 - x1, 1.5)),
                       "height": "8", "rx": "4", "fill": color})
@@ -319,4 +319,6 @@ def summary_text(model: dict[str, Any]) -> str:
     gaps = [g for g in model["gaps"] if g["kind"] != "pause"]
     if gaps:
         parts.append(f"{len(gaps)} reconnect/retry gap{'s' if len(gaps) != 1 else ''}")
+    if model.get("note"):
+        parts.append(str(model["note"]))
     return " · ".join(parts)

@@ -153,6 +153,7 @@ const csnTl = (() => {
     parts.push(`${model.events} events`);
     const gaps = model.gaps.filter((g) => g.kind !== "pause");
     if (gaps.length) parts.push(`${gaps.length} reconnect/retry gap${gaps.length !== 1 ? "s" : ""}`);
+    if (model.note) parts.push(String(model.note));
     return parts.join(" · ");
   }
 
@@ -246,8 +247,8 @@ const csnTl = (() => {
     for (const [q, , count] of model.ticks) if (q === p) deltas += count;
     const span = `${sec(info.start)}–${open ? "" : sec(stop)}`;
     el(g, "title", {}, `block ${info.i} (${info.type}) ${info.label}: ${span} s, ${deltas} deltas`);
-    el(g, "text", { class: "csn-tl-label", x: "4", y: num(y + 12), fill: "currentColor" }, short(info.label, 18));
-    el(g, "text", { class: "csn-tl-span", x: num(X0 - 6), y: num(y + 12), "text-anchor": "end", fill: "currentColor" }, span);
+    el(g, "text", { class: "csn-tl-label", x: "4", y: num(y + 12), fill: "currentColor" }, short(info.label, 16));
+    el(g, "text", { class: "csn-tl-span", x: num(X0 - 6), y: num(y + 12), "text-anchor": "end", "font-size": "10", fill: "currentColor" }, span);
     const x1 = x(info.start), x2 = x(Math.max(end, info.start));
     el(g, "rect", {
       class: "csn-tl-bar", x: num(x1), y: num(y + 4), width: num(Math.max(x2 - x1, 1.5)), height: "10", rx: "2",
@@ -266,8 +267,8 @@ const csnTl = (() => {
     const g = el(parent, "g", { class: `csn-tl-run csn-tl-s-${cls(info.status)}` });
     const span = `${sec(info.start)}–${done ? sec(info.end) : ""}`;
     el(g, "title", {}, `${info.name} ran ${span} s: ${info.status}`);
-    el(g, "text", { class: "csn-tl-label", x: "12", y: num(y + 12), fill: "currentColor" }, short(`↳ run ${info.name}`, 18));
-    el(g, "text", { class: "csn-tl-span", x: num(X0 - 6), y: num(y + 12), "text-anchor": "end", fill: "currentColor" }, span);
+    el(g, "text", { class: "csn-tl-label", x: "12", y: num(y + 12), fill: "currentColor" }, short(`↳ ${info.name}`, 15));
+    el(g, "text", { class: "csn-tl-span", x: num(X0 - 6), y: num(y + 12), "text-anchor": "end", "font-size": "10", fill: "currentColor" }, span);
     const x1 = x(info.start), x2 = x(Math.max(end, info.start));
     el(g, "rect", { class: "csn-tl-bar", x: num(x1), y: num(y + 5), width: num(Math.max(x2 - x1, 1.5)), height: "8", rx: "4", fill: color });
   }
