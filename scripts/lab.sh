@@ -42,7 +42,7 @@ if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ "$(uname)" != Darwin ]; then
     args+=(--no-browser)  # no display: nothing to open a browser on; the URL below is the way in
 fi
 
-echo "starting JupyterLab on 127.0.0.1:$port (Ctrl-C stops it)"
+echo "starting JupyterLab on 127.0.0.1:$port (Ctrl-C twice stops it)"
 # Print the URL once the server answers (a URL printed earlier would be refused for a second).
 # Started twice removed, so that it is nobody's zombie when it is done.
 ( (
