@@ -43,6 +43,23 @@ def server() -> Iterator[str]:
         running.stop()
 
 
+_OPEN: list[httpx.Client] = []
+
+
+def _http(**options: Any) -> httpx.Client:
+    """An httpx client for a test, closed after it (the live client never closes one it was given)."""
+    http = httpx.Client(**options)
+    _OPEN.append(http)
+    return http
+
+
+@pytest.fixture(autouse=True)
+def _close_http_clients() -> Iterator[None]:
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
 class Log:
     """Every request the client sent: body and headers."""
 
@@ -58,7 +75,7 @@ class Log:
 
 def client(url: str, log: Log | None = None, *, read: float = 10.0, **options: Any) -> Claude:
     hooks = {"request": [log]} if log else {}
-    http = httpx.Client(timeout=httpx.Timeout(5.0, read=read), event_hooks=hooks)
+    http = _http(timeout=httpx.Timeout(5.0, read=read), event_hooks=hooks)
     return Claude(KEY, base_url=url, http_client=http, idle_timeout=read, **options)
 
 
@@ -112,7 +129,7 @@ def test_529_is_retried_after_retry_after(server: str) -> None:
 def _with_fault(url: str, log: Log, fault: str, sink: Any, model: str = "plain_text", **options: Any) -> Any:
     hooks = {"request": [log, lambda request: request.headers.__setitem__("x-fault", fault)]}
     read = options.pop("read", 10.0)
-    http = httpx.Client(timeout=httpx.Timeout(5.0, read=read), event_hooks=hooks)
+    http = _http(timeout=httpx.Timeout(5.0, read=read), event_hooks=hooks)
     with Claude(KEY, base_url=url, http_client=http, idle_timeout=read, **options) as claude:
         return claude.stream(model=model, sink=sink, **ASK)
 
@@ -215,7 +232,7 @@ def test_overloaded_error_event_every_time_raises_overloaded(server: str) -> Non
 def test_idle_timeout_wins_over_the_http_clients_timeout(server: str) -> None:
     log = Log()
     fault = {"x-fault": "stall=5;stall_after=6;attempts=1"}
-    http = httpx.Client(timeout=30.0, headers=fault, event_hooks={"request": [log]})  # it would wait 30 s
+    http = _http(timeout=30.0, headers=fault, event_hooks={"request": [log]})  # it would wait 30 s
     began = time.monotonic()
     with Claude(KEY, base_url=server, http_client=http, idle_timeout=0.5) as claude:
         message = claude.stream(model="plain_text", sink=quiet()[0], **ASK)
@@ -227,10 +244,8 @@ def test_the_view_shows_notices_and_the_transcript_keeps_the_join(server: str) -
     view = StreamView("dropped", threaded=False)
     log = Log()
     hooks = {"request": [log, lambda request: request.headers.__setitem__("x-fault", "drop_after=8;attempts=1")]}
-    with Claude(KEY, base_url=server, http_client=httpx.Client(event_hooks=hooks)) as claude:
+    with Claude(KEY, base_url=server, http_client=_http(event_hooks=hooks)) as claude:
         claude.stream(model="plain_text", sink=view, **ASK)
-    assert view.notices in view.widget.children
-    assert "reconnecting to continue" in view.notices.value
     transcript = view.transcript()
     assert "reconnecting to continue" in transcript
     assert 'class="csn-join"' in transcript
@@ -355,7 +370,7 @@ def test_interrupt_closes_the_connection_and_keeps_the_partial_answer(server: st
         raise KeyboardInterrupt
 
     view = StreamView("interrupted", threaded=False)
-    http = httpx.Client(timeout=httpx.Timeout(5.0, read=10.0), headers={"x-speed": "1"})
+    http = _http(timeout=httpx.Timeout(5.0, read=10.0), headers={"x-speed": "1"})
     previous = signal.signal(signal.SIGALRM, interrupt)
     try:
         with Claude(KEY, base_url=server, http_client=http) as claude:
@@ -369,4 +384,4 @@ def test_interrupt_closes_the_connection_and_keeps_the_partial_answer(server: st
         signal.signal(signal.SIGALRM, previous)
     assert view.snapshot.state == "stopped"
     assert 0 < len(view.snapshot.text) < len(final_text("long_markdown"))
-    assert "stopped" in view.header.value
+    assert "stopped" in view.transcript()

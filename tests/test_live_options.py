@@ -334,3 +334,26 @@ def test_async_with_closes_what_it_made_and_nothing_else(server: Loopback) -> No
     _, made = asyncio.run(main())
     assert made is not None
     assert made.is_closed
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Answer(body=b"<html>your key: " + KEY.encode() + b"</html>", content_type="text/html"),
+        Answer(400, b'{"type":"error","error":{"type":"invalid_request_error","message":"' + KEY.encode() + b'"}}'),
+        Answer(502, b"upstream said: x-api-key=" + KEY.encode(), "text/plain"),
+    ],
+)
+def test_the_key_never_shows_even_when_a_body_echoes_it(
+    server: Loopback, call: Call, answer: Answer, tmp_path: Any
+) -> None:
+    server.play(answer)
+    with pytest.raises(Exception) as raised:  # noqa: PT011 (each answer raises its own type)
+        call(client(server, max_retries=0), record=tmp_path / "x.sse", record_partial=True, **ASK)
+    error = raised.value
+    for text in (str(error), repr(error), str(error.message), repr(error.message.snapshot)):
+        assert KEY not in text
+        assert KEY[:20] not in text
+    assert "[redacted]" in str(error)
+    partial = tmp_path / "x.sse.partial"
+    assert not partial.exists() or KEY.encode() not in partial.read_bytes()

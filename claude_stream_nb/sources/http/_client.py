@@ -300,7 +300,8 @@ class Client:
             tape = WireRecorder(options.record, request=body, keep_partial=options.record_partial)
         start = time.monotonic()
         sinks = [] if chosen is None else [chosen]
-        session = Session(body, sinks, max_retries=retries, max_reconnects=reconnects, tape=tape)
+        secrets = [value for value in (self._key, self._token) if value]
+        session = Session(body, sinks, max_retries=retries, max_reconnects=reconnects, tape=tape, secrets=secrets)
         return _Call(session, lambda: time.monotonic() - start, headers, query, timeout)
 
     def _describe(self, exc: httpx.TransportError, call: _Call) -> str:

@@ -59,6 +59,7 @@ class Session:
         max_retries: int = 2,
         max_reconnects: int = 2,
         tape: Tape | None = None,
+        secrets: Sequence[str] = (),
         rng: random.Random | None = None,
     ) -> None:
         self.params = {**params, "stream": True}
@@ -70,6 +71,7 @@ class Session:
         self.fold = JoinedFold()
         self.error: ClaudeError | None = None
         self.tape = tape
+        self._secrets = tuple(s.encode() for s in secrets if s)  # never shown, even when a body echoes them
         self._rng = rng or random.Random()
         self._body: dict[str, Any] = self.params
         self._why: str | None = None  # why the next connection is made (for the recording's seam)
@@ -113,7 +115,7 @@ class Session:
 
     def not_sse(self, status: int, content_type: str, preview: bytes, at: float) -> Step:
         """A 2xx answer that is not an event stream (a proxy's login page, JSON from a wrong URL)."""
-        text = preview[:120].decode("utf-8", "replace")
+        text = self._redact(preview)[:120].decode("utf-8", "replace")
         shown = json.dumps(text, ensure_ascii=False)[1:-1] + ("…" if len(preview) > 120 else "")
         what = content_type or "no content type"
         error = UnexpectedResponseError(
@@ -124,7 +126,7 @@ class Session:
 
     def http_error(self, status: int, headers: Mapping[str, str], body: bytes, at: float) -> Step:
         """A non-2xx answer (before any event of this attempt)."""
-        error_type, text, request_id = _error_body(body, headers)
+        error_type, text, request_id = _error_body(self._redact(body), headers)
         error = api_error(status, error_type, text, request_id)
         if should_retry(status, headers) and self.retries < self.max_retries:
             return self._retry(retry_delay(self.retries, headers, self._rng), f"HTTP {status} {error.type}")
@@ -196,6 +198,11 @@ class Session:
     def _error_event(self, snap: Snapshot) -> APIError:
         assert snap.error is not None
         return api_error(200, snap.error.type, snap.error.message, snap.error.request_id)
+
+    def _redact(self, data: bytes) -> bytes:
+        for secret in self._secrets:
+            data = data.replace(secret, b"[redacted]")
+        return data
 
     def _notice(self, text: str) -> None:
         for sink in self.sinks:
