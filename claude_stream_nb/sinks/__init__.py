@@ -24,9 +24,10 @@ def in_notebook() -> bool:
 def default_sink(title: str | None = None) -> Sink:
     """The live view in a notebook, the terminal renderer anywhere else."""
     if in_notebook():
+        from ._timeline_view import TimelineExtra
         from .view import StreamView
 
-        return StreamView(title).display()
+        return StreamView(title, extras=[TimelineExtra()]).display()
     from ._terminal import TerminalRenderer
 
     return TerminalRenderer(sys.stdout)

@@ -80,7 +80,8 @@ def agent_model(result: Any, timelines: Sequence[Timeline | None] = ()) -> dict[
             end = None if run.ended_at is None else round(run.ended_at, 3)
             start = round(run.started_at, 3)
             lane = lane_of.get(run.index)
-            out["runs"].append({"lane": lane, "name": str(run.name), "start": start, "end": end, "status": str(run.status)})
+            status = str(run.status)
+            out["runs"].append({"lane": lane, "name": str(run.name), "start": start, "end": end, "status": status})
         out["events"] += model["events"]
         if model["state"] != "complete":
             out["state"] = model["state"]
