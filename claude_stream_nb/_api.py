@@ -9,9 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .core._events import Event
 from .core._message import Message
+from .core._snapshot import Snapshot
 from .core._stream import Sink, consume
-from .sinks import default_sink
+from .sinks import default_sink, in_notebook
 from .sources._fixtures import Fixture, load_fixture
 from .sources._replay import Pacer, replay_chunks
 
@@ -31,7 +33,30 @@ def replay(
     fixture = load_fixture(source)
     pacer = Pacer(speed, instant=instant)
     chunks = ((chunk.raw, chunk.time) for chunk in replay_chunks(fixture, pacer))
-    return Message(consume(chunks, [sink or default_sink(fixture.name)]))
+    last = _Last()
+    try:
+        return Message(consume(chunks, [sink or default_sink(fixture.name), last]))
+    except KeyboardInterrupt:
+        # In a notebook, the interrupt button means "enough": the view already says "stopped",
+        # so the partial message is returned (assign it, look at it) with one line, no traceback.
+        # Anywhere else (a script, a test), Ctrl-C still stops the program.
+        if last.snapshot is None or not in_notebook():
+            raise
+        snap = last.snapshot
+        print(f"Interrupted: the replay of {fixture.name!r} stopped after {snap.events} events; it returns what came.")
+        return Message(snap)
+
+
+class _Last:
+    """A sink that keeps the final snapshot (the partial one, when the stream was interrupted)."""
+
+    snapshot: Snapshot | None = None
+
+    def update(self, event: Event, snapshot: Snapshot) -> None:
+        pass
+
+    def close(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
 
 
 def play(source: str | Path | bytes | Fixture, *, speed: float = 1.0, autoplay: bool = False) -> Any:

@@ -117,7 +117,8 @@ def notices_html(notices: Sequence[str]) -> str:
 
 def footer_html(snap: Snapshot) -> str:
     """How it went: a dash where a count is not known yet, never a bare ``?``."""
-    parts = [f"<b>{escape(outcome(snap))}</b>"]
+    ended = outcome(snap).replace("stopped: stopped by the user", "stopped by the user")
+    parts = [f"<b>{escape(ended)}</b>"]
     parts += [escape(part.replace("? in", "– in").replace("/ ? out", "/ – out")) for part in metrics(snap)]
     if len(parts) == 1 and snap.state in ("waiting", "streaming"):
         parts.append("– tokens")

@@ -42,7 +42,7 @@ __all__ = ["StreamView", "StreamWidget", "ViewExtra", "add_front_end_module"]
 
 _STATIC = Path(__file__).parent / "static"
 _BUDGET = 20_000  # bytes a second: a frame that sends more waits longer for the next
-_FOOTER_EVERY = 0.5  # timings that change every frame: twice a second is enough to read them
+_FOOTER_EVERY = 1.0  # timings that change every frame: once a second is enough to read them
 _ESM_PARTS: list[str] = []
 _URGENT = frozenset({"content_block_start", "content_block_stop", "error"})
 
@@ -89,7 +89,7 @@ class StreamView:
         self,
         title: str | None = None,
         *,
-        fps: float = 24.0,
+        fps: float = 12.0,
         log_size: int = 50,
         clock: Callable[[], float] = time.monotonic,
         threaded: bool = True,
@@ -113,6 +113,7 @@ class StreamView:
         self._closed = False
         self._last_frame = -1e9
         self._last_footer = -1e9
+        self._first_token_shown = False
         self._thread: threading.Thread | None = None
         self._history: list[dict[str, Any]] = []
         self._pending: dict[int, list[str]] = {}
@@ -229,8 +230,10 @@ class StreamView:
         if any(b.citations for b in snap.blocks):
             self._slot("citations", h.citations_html(snap), ops)
         self._slot("error", h.error_html(snap), ops)
-        if final or now - self._last_footer >= _FOOTER_EVERY:
+        first_token = snap.first_token_at is not None and not self._first_token_shown
+        if final or first_token or now - self._last_footer >= _FOOTER_EVERY:
             self._last_footer = now
+            self._first_token_shown = snap.first_token_at is not None
             self._slot("footer", h.footer_html(snap), ops)
         lines = self._log.take(final=final)
         if lines:
@@ -239,7 +242,11 @@ class StreamView:
             ops.extend(extra.frame_ops(snap, final))
         if final and not self._closed:
             ops.append(["end"])
-        frame = {"n": len(self._history) + 1, "t": snap.last_event_at, "d": self._deltas, "ops": ops}
+        frame: dict[str, Any] = {"n": len(self._history) + 1, "ops": ops}
+        if snap.last_event_at is not None:
+            frame["t"] = round(snap.last_event_at, 3)
+        if self._deltas:
+            frame["d"] = self._deltas
         self._deltas = {}
         self._history.append(frame)
         self.frames += 1

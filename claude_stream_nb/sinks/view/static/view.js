@@ -2,9 +2,9 @@
 //
 // The kernel renders every structural piece as HTML (claude_stream_nb/sinks/render/_html.py);
 // this module only places the pieces and streams text into the open slot. The kernel sends
-// frames (custom messages, at most ~24 a second): {frame: {n, t, d, ops}} where
-//   n    the frame's number (1, 2, ...), t  seconds since the stream began,
-//   d    {part index: deltas that arrived in it during this frame} (for a timeline),
+// frames (custom messages, at most ~12 a second; the page animates in between): {frame: {n, t, d, ops}} where
+//   n    the frame's number (1, 2, ...), t  seconds since the stream began (absent before the first event),
+//   d    {part index: deltas that arrived in it during this frame} (absent when none; for a timeline),
 //   ops  a list of operations, applied in order:
 //     ["shell", html]             the view's root (header ... event log), once, first
 //     ["part", index, html, t]    a new part appended to the body (its block started at stream time t)
@@ -136,7 +136,7 @@ function docOf(model) {
   const id = model.get("view_id") || "";
   let doc = docs.get(id);
   if (!doc) {
-    doc = { id, frames: [], views: new Set(), listening: false, gap: 1000 / 24, lastAt: 0 };
+    doc = { id, frames: [], views: new Set(), listening: false, gap: 1000 / 12, lastAt: 0 };
     docs.set(id, doc);
   }
   if (!doc.listening) {
