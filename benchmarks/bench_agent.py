@@ -11,6 +11,8 @@ call sleeps ``--sleep`` seconds (default 1) before returning the example tool's 
 Contenders, interleaved round by round; the median counts:
 
 - ``early start``: ``run_agent()`` as it is: each call starts at its ``content_block_stop``;
+- ``early start, arun_agent``: the same, through ``arun_agent()`` on an event loop (the one loop
+  both drivers share: the two must take the same time);
 - ``early_start=False``: the same loop, every call started at ``message_stop`` (all at once);
 - ``one by one after message_stop``: what a simple loop over the final message does, calls in
   sequence (``early_start=False`` with a lock around the tools) -- for scale.
@@ -21,6 +23,7 @@ Every run must end at ``end_turn`` after turns 2 and 3 with three results back i
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import functools
 import statistics
@@ -28,7 +31,7 @@ import threading
 import time
 from typing import Any
 
-from claude_stream_nb.agent import AgentResult, run_agent
+from claude_stream_nb.agent import AgentResult, arun_agent, run_agent
 from claude_stream_nb.agent.examples import get_weather, list_cities
 from claude_stream_nb.core._snapshot import Snapshot
 from claude_stream_nb.fake_api import serve_in_thread
@@ -56,19 +59,27 @@ def tools(sleep: float, lock: threading.Lock | None) -> list[Any]:
 
 def run(url: str, mode: str, sleep: float) -> AgentResult:
     request = load_fixture("agent_three_turns_2").meta["request"]
-    early = mode == "early start"
+    early = mode.startswith("early start")
     lock = threading.Lock() if mode.startswith("one by one") else None
-    with Claude("offline", base_url=url) as client:
-        result = run_agent(
-            model="agent_three_turns",
-            max_tokens=request["max_tokens"],
-            thinking=request["thinking"],
-            messages=request["messages"],
-            tools=tools(sleep, lock),
-            client=client,
-            early_start=early,
-            view=Quiet(),
-        )
+    options: dict[str, Any] = {
+        "model": "agent_three_turns",
+        "max_tokens": request["max_tokens"],
+        "thinking": request["thinking"],
+        "messages": request["messages"],
+        "tools": tools(sleep, lock),
+        "early_start": early,
+        "view": Quiet(),
+    }
+    if mode.endswith("arun_agent"):
+
+        async def in_loop() -> AgentResult:
+            async with Claude("offline", base_url=url) as client:
+                return await arun_agent(client=client, **options)
+
+        result = asyncio.run(in_loop())
+    else:
+        with Claude("offline", base_url=url) as client:
+            result = run_agent(client=client, **options)
     runs = result.turns[0].runs
     assert (result.reason, len(result.turns)) == ("end_turn", 2), result
     assert [r.status for r in runs] == ["done"] * 3, runs
@@ -82,7 +93,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--sleep", type=float, default=1.0, help="seconds each tool call takes")
     args = parser.parse_args()
-    modes = ["early start", "early_start=False", "one by one after message_stop"]
+    modes = ["early start", "early start, arun_agent", "early_start=False", "one by one after message_stop"]
     totals: dict[str, list[float]] = {m: [] for m in modes}
     turn2: dict[str, list[float]] = {m: [] for m in modes}
     lead: list[list[float]] = []
@@ -110,7 +121,8 @@ def main() -> None:
         print(f"{mode:34} {statistics.median(totals[mode]):7.2f} s {statistics.median(turn2[mode]):17.2f} s")
     leads = [statistics.median(column) for column in zip(*lead, strict=True)]
     print("early start: the calls started " + ", ".join(f"{s:.2f}" for s in leads) + " s before message_stop")
-    early, late, naive = (statistics.median(totals[m]) for m in modes)
+    early, aearly, late, naive = (statistics.median(totals[m]) for m in modes)
+    print(f"arun_agent vs run_agent (the same loop, driven with await): {aearly - early:+.2f} s")
     print(f"saving vs early_start=False: {late - early:.2f} s ({(late - early) / late:.0%} of the total)")
     print(f"saving vs one by one after message_stop: {naive - early:.2f} s ({(naive - early) / naive:.0%})")
 

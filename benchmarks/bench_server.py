@@ -57,6 +57,16 @@ def event_ends(fixture: Fixture) -> list[int]:
     return ends
 
 
+def payload(fixture: Fixture) -> dict[str, object]:
+    """A valid streaming request for ``fixture`` (the fake answers 400 to an invalid one)."""
+    return {
+        "model": fixture.name,
+        "max_tokens": 1024,
+        "stream": True,
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+
+
 class Result(NamedTuple):
     body: bytes
     head: float
@@ -74,13 +84,7 @@ async def one_stream(client: httpx.AsyncClient, fixture: Fixture, go: asyncio.Ev
     await go.wait()
     sent = time.monotonic()
     headers = {"x-fixture": fixture.name, "x-api-key": "offline"}
-    payload = {
-        "model": fixture.name,
-        "max_tokens": 1024,
-        "stream": True,
-        "messages": [{"role": "user", "content": "hi"}],
-    }
-    async with client.stream("POST", "/v1/messages", json=payload, headers=headers) as response:
+    async with client.stream("POST", "/v1/messages", json=payload(fixture), headers=headers) as response:
         head = time.monotonic()
         async for chunk in response.aiter_raw():
             now = time.monotonic()
@@ -97,7 +101,10 @@ async def run_round(url: str, fixture: Fixture, clients: int) -> tuple[list[Resu
         # One client (and connection) per participant, opened before the start line.
         pool = [await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=30)) for _ in range(clients)]
         warm = {"x-fixture": fixture.name, "x-speed": "instant"}
-        await asyncio.wait_for(asyncio.gather(*(c.post("/v1/messages", json={}, headers=warm) for c in pool)), 30)
+        answers = [c.post("/v1/messages", json=payload(fixture), headers=warm) for c in pool]
+        for answer in await asyncio.wait_for(asyncio.gather(*answers), 30):
+            if answer.status_code != 200:  # the fake checks requests as the API does
+                raise SystemExit(f"bench_server: the warm-up request got HTTP {answer.status_code}: {answer.text}")
         go = asyncio.Event()
         tasks = [asyncio.create_task(one_stream(client, fixture, go)) for client in pool]
         await asyncio.sleep(0.05)  # every task waits on the start line
