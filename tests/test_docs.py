@@ -24,10 +24,7 @@ import claude_stream_nb
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
-pytestmark = pytest.mark.slow  # one site build, ~10-20 s
-
-pytest.importorskip("mkdocs_jupyter", reason="the docs extra: pip install -e '.[docs]'")
-pytest.importorskip("mkdocstrings_handlers.python", reason="the docs extra: pip install -e '.[docs]'")
+slow = pytest.mark.slow  # the tests that read the site: one build, ~10-20 s
 
 
 class Build:
@@ -42,6 +39,8 @@ class Build:
 
 @pytest.fixture(scope="module")
 def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    pytest.importorskip("mkdocs_jupyter", reason="the docs extra: pip install -e '.[docs]'")
+    pytest.importorskip("mkdocstrings_handlers.python", reason="the docs extra: pip install -e '.[docs]'")
     site = tmp_path_factory.mktemp("site")
     dead = "http://127.0.0.1:9"  # a proxy that refuses: any fetch during the build fails it
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "HTTP_PROXY": dead, "HTTPS_PROXY": dead, "NO_PROXY": ""}
@@ -84,6 +83,7 @@ def _resolve(dotted: str) -> object:
     raise ImportError(dotted)
 
 
+@slow
 def test_the_reference_documents_every_public_name(build: Build) -> None:
     documented = [name for name, priority in _inventory(build.site).items() if priority == 1]
     missing = []
@@ -95,6 +95,7 @@ def test_the_reference_documents_every_public_name(build: Build) -> None:
     assert not missing, f"in claude_stream_nb.__all__ but not in the API reference: {missing}"
 
 
+@slow
 def test_every_tutorial_is_a_page_with_its_saved_outputs(build: Build) -> None:
     for notebook in NOTEBOOKS:
         page = build.page(f"notebooks/{notebook.stem}")
@@ -117,8 +118,14 @@ def test_every_tutorial_is_a_page_with_its_saved_outputs(build: Build) -> None:
             words = re.findall(r"[A-Za-z_]{4,}", text)
             assert all(word in page for word in words[:5]), f"{notebook.name}: a saved output is missing"
         assert "jp-OutputArea" in page, f"{notebook.name}: no outputs rendered"
+        toc = page[page.index("md-nav--secondary") :].split("</nav>", 1)[0]
+        anchors = re.findall(r'href="#([^"]+)"', toc)
+        sections = [c for c in cells if c["cell_type"] == "markdown" and "".join(c["source"]).startswith("## ")]
+        assert len(anchors) >= len(sections), f"{notebook.name}: sections missing from the table of contents"
+        assert [a for a in anchors if f'id="{a}"' not in page] == [], f"{notebook.name}: contents link nowhere"
 
 
+@slow
 def test_the_cli_page_is_the_parsers_own_help(build: Build) -> None:
     page = build.page("cli")
     for command in ("replay", "list", "serve", "record"):
@@ -127,6 +134,7 @@ def test_the_cli_page_is_the_parsers_own_help(build: Build) -> None:
     assert "--fault" in page
 
 
+@slow
 def test_model_output_stays_inert_on_the_published_pages(build: Build) -> None:
     page = build.page("notebooks/fixture_gallery")
     assert "document.title" in page, "the xss fixture's transcript is not on the page"
@@ -135,11 +143,13 @@ def test_model_output_stays_inert_on_the_published_pages(build: Build) -> None:
     assert not re.search(r"<[a-z]+[^>]*\son(?:error|load|click)\s*=", page, flags=re.IGNORECASE)
 
 
+@slow
 def test_the_site_fetches_no_fonts(build: Build) -> None:
     assert "fonts.googleapis.com" not in build.page("")
     assert "fonts.gstatic.com" not in build.page("")
 
 
+@slow
 def test_the_generated_tables_list_every_fixture_and_module(build: Build) -> None:
     fixtures = build.page("fixture-format")
     assert all(f"<code>{name}</code>" in fixtures for name, _ in claude_stream_nb.bundled_fixtures())
@@ -147,3 +157,11 @@ def test_the_generated_tables_list_every_fixture_and_module(build: Build) -> Non
     package = ROOT / "claude_stream_nb"
     paths = [p.relative_to(package).as_posix() for p in package.rglob("*.py") if "__pycache__" not in p.parts]
     assert [path for path in paths if f"<code>{path}</code>" not in modules] == []
+
+
+def test_the_readme_is_short_and_its_links_lead_somewhere() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.encode()) < 8 * 1024, "the depth belongs in docs/"
+    targets = re.findall(r"\]\(((?!https?:)[^)#]+)", readme)
+    assert "docs/getting-started.md" in targets
+    assert [t for t in targets if not (ROOT / t).exists()] == []

@@ -6,6 +6,8 @@
   ``--help`` text, taken from the parser itself; ``<!-- bundled-fixtures -->`` becomes the
   table of bundled recordings, read from their headers; ``<!-- package-tree -->`` the table of
   the package's modules, each with the first line of its docstring.
+- A tutorial page's table of contents is read from its rendered headings: mkdocs-jupyter's
+  loses a heading's `code` (``## 2. `thinking_delta` `` became "2." linking to ``#2``).
 """
 
 from __future__ import annotations
@@ -21,10 +23,13 @@ from typing import Any
 
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.toc import get_toc
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 ROLE = re.compile(r":[a-z]+:`~?(?:[\w.]*\.)?([^`.]+)`")  # :func:`~.sinks.default_sink` -> `default_sink`
+HEADING = re.compile(r'<h([1-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
+TAG = re.compile(r"<[^>]+>")
 HELP = re.compile(r"^<!-- help: claude-stream-nb ?([a-z ]*?) ?-->$", re.MULTILINE)
 
 
@@ -41,6 +46,26 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
     markdown = HELP.sub(lambda match: _help(match.group(1).split()), markdown)
     markdown = markdown.replace("<!-- bundled-fixtures -->", _fixtures_table())
     return markdown.replace("<!-- package-tree -->", _package_table())
+
+
+def on_page_content(html_text: str, page: Any, config: Any, files: Files) -> str:
+    if page.file.src_uri.endswith(".ipynb"):
+        page.toc = get_toc(_heading_tokens(html_text))
+    return html_text
+
+
+def _heading_tokens(html_text: str) -> list[dict[str, Any]]:
+    """The page's headings with ids (the notebook's markdown cells, not its outputs), nested."""
+    roots: list[dict[str, Any]] = []
+    stack: list[dict[str, Any]] = []
+    for level, anchor, inner in HEADING.findall(html_text):
+        name = html.unescape(TAG.sub("", inner.replace("¶", ""))).strip()
+        token = {"level": int(level), "id": anchor, "name": name, "children": []}
+        while stack and stack[-1]["level"] >= token["level"]:
+            stack.pop()
+        (stack[-1]["children"] if stack else roots).append(token)
+        stack.append(token)
+    return roots
 
 
 def _package_table() -> str:
