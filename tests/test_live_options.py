@@ -284,6 +284,21 @@ def test_a_stream_cut_mid_event_gets_the_replay_diagnosis(server: Loopback, call
     assert raised.value.message.text
 
 
+@pytest.mark.parametrize(
+    "body", [PLAIN.rstrip(b"\n") + b"\n", PLAIN.rstrip(b"\n"), PLAIN + b"event: stray\ndata: {"], ids=["lf", "eof", "after"]
+)
+def test_live_and_replay_agree_on_how_a_stream_ended(server: Loopback, call: Call, body: bytes) -> None:
+    script = server.play(Answer(body=body))
+    message = call(client(server), **ASK)
+    fold = StreamFold()
+    fold.feed(body)
+    fold.close()
+    assert message.state == "complete"
+    assert len(script.requests) == 1  # nothing to reconnect for
+    assert [p.message for p in message.snapshot.problems] == [p.message for p in fold.snapshot.problems]
+    assert message.snapshot.problems  # a warning says what was odd
+
+
 def test_a_stream_cut_mid_event_is_continued(server: Loopback, call: Call) -> None:
     fixture = load_fixture("plain_text")
     body = b"".join(e.raw for e in fixture.events[:5]) + fixture.events[5].raw[:30]

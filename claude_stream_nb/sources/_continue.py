@@ -72,8 +72,14 @@ class _ContinuingDecoder(SSEDecoder):
         self.mapping = mapping
 
     def feed(self, chunk: bytes, time: float | None = None) -> list[ServerSentEvent]:
+        return self._rewritten(super().feed(chunk, time))
+
+    def flush(self, time: float | None = None) -> list[ServerSentEvent]:
+        return self._rewritten(super().flush(time))
+
+    def _rewritten(self, events: list[ServerSentEvent]) -> list[ServerSentEvent]:
         out = []
-        for sse in super().feed(chunk, time):
+        for sse in events:
             rewritten = self.mapping.rewrite(sse)
             if rewritten is not None:
                 out.append(rewritten)
@@ -142,6 +148,11 @@ class JoinedFold:
         """The ``(event, snapshot)`` pairs ``chunk`` completes (iterate to the end)."""
         return self.fold.ifeed(chunk, time)
 
+    def flush(self, time: float | None = None) -> Iterator[tuple[Event, Snapshot]]:
+        """The connection's body ended: a last event that lacked only its blank line, folded
+        (iterate it to the end, before :meth:`end`, so sinks see that event too)."""
+        return self.fold.iflush(time)
+
     def end(self, *, reason: str | None = None, at: float | None = None) -> Snapshot:
         """The connection's body ended: the snapshot, finished with the fold's diagnosis (an
         event cut in the middle, bytes that are not SSE) unless it is complete."""
@@ -181,6 +192,12 @@ def join_connections(connections: Sequence[Connection]) -> tuple[tuple[Recorded,
         if number:
             at = connection.seam.get("t")
             at = float(at) if isinstance(at, int | float) else None
+            last = connections[number - 1]
+            if last.trailing is not None:  # the cut bytes went through the live fold too
+                for _ in joined.feed(last.trailing.raw, last.trailing.time):
+                    pass
+            for event, _ in joined.flush():
+                out.append((Recorded(event.sse.raw, event.sse.time), _block_event(event.sse)))
             if not joined.started:
                 joined.retry()
             else:
@@ -197,7 +214,8 @@ def join_connections(connections: Sequence[Connection]) -> tuple[tuple[Recorded,
 
 
 def _block_event(sse: ServerSentEvent) -> dict[str, Any] | None:
-    if not sse.data.startswith('{"type":"content_block_'):
+    """The JSON of a content block event (to find a discarded block's events), else None."""
+    if "content_block_" not in sse.data[:80]:
         return None
     try:
         data = json.loads(sse.data)

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from ...core._accumulate import finish
+from ...core._events import Event
 from ...core._message import Message
 from ...core._snapshot import ErrorInfo, Snapshot, evolve
 from ...core._stream import Sink
@@ -95,12 +96,16 @@ class Session:
         """Bytes of a 200 response arrived (``at``: seconds since the session started)."""
         if self.tape is not None:
             self.tape.data(chunk, at)
-        for event, snap in self.fold.feed(chunk, at):
+        self._show(self.fold.feed(chunk, at))
+
+    def _show(self, pairs: Iterable[tuple[Event, Snapshot]]) -> None:
+        for event, snap in pairs:
             for sink in self.sinks:
                 sink.update(event, snap)
 
     def ended(self, at: float) -> Step:
         """The response body ended (cleanly, as far as HTTP knows)."""
+        self._show(self.fold.flush(at))
         snap = self.fold.end(at=at)
         if snap.state == "complete":
             return self._finish()
@@ -139,6 +144,7 @@ class Session:
             if self.retries < self.max_retries:
                 return self._retry(retry_delay(self.retries, {}, self._rng), description)
             return self._fail(ConnectionFailed(f"{description} (after {self.retries} retries)"))
+        self._show(self.fold.flush(at))
         return self._reconnect(description, at, self.fold.end(reason=description, at=at))
 
     def interrupted(self, at: float) -> None:
