@@ -285,7 +285,9 @@ def test_a_stream_cut_mid_event_gets_the_replay_diagnosis(server: Loopback, call
 
 
 @pytest.mark.parametrize(
-    "body", [PLAIN.rstrip(b"\n") + b"\n", PLAIN.rstrip(b"\n"), PLAIN + b"event: stray\ndata: {"], ids=["lf", "eof", "after"]
+    "body",
+    [PLAIN.rstrip(b"\n") + b"\n", PLAIN.rstrip(b"\n"), PLAIN + b"event: stray\ndata: {"],
+    ids=["lf", "eof", "after"],
 )
 def test_live_and_replay_agree_on_how_a_stream_ended(server: Loopback, call: Call, body: bytes) -> None:
     script = server.play(Answer(body=body))
