@@ -52,6 +52,7 @@ __all__ = [
     "Snapshot",
     "StreamFold",
     "StreamView",
+    "UnexpectedResponseError",
     "accumulate",
     "aconsume",
     "areplay_chunks",
