@@ -39,19 +39,22 @@ ensure_venv() {
     if [ -x .venv/bin/python ] && _installed "$extras"; then
         return 0
     fi
-    if ! "$py" -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
-        echo "!! this project needs Python >= 3.10; '$py' is $("$py" --version 2>&1 || echo missing)." \
-             "Run with PYTHON=python3.12 (or another) set." >&2
+    if ! command -v "$py" >/dev/null; then
+        echo "!! no '$py' here: this project needs Python >= 3.10 (PYTHON=python3.12 picks one)" >&2
         exit 1
     fi
-    if [ -x .venv/bin/python ]; then
+    if ! "$py" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+        echo "!! this project needs Python >= 3.10; $py is $("$py" --version 2>&1) (PYTHON=python3.12 picks another)" >&2
+        exit 1
+    fi
+    if compgen -G ".venv/.installed-*" >/dev/null; then
         echo "updating .venv (the project's dependencies changed; the log: .venv/setup.log)"
     else
         echo "setting up .venv (first run: ~1 min, ~70 MB from PyPI; the log: .venv/setup.log)"
     fi
     mkdir -p .venv
     : >.venv/setup.log
-    if [ ! -x .venv/bin/python ]; then
+    if ! .venv/bin/python -m pip --version >/dev/null 2>&1; then  # none yet, or a venv made without pip
         "$py" -m venv .venv >>.venv/setup.log 2>&1 \
             || _setup_failed "'$py -m venv' did not work (on Debian/Ubuntu: apt-get install python3-venv)"
         .venv/bin/python -m pip install --upgrade pip >>.venv/setup.log 2>&1 \
