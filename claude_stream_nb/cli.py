@@ -110,8 +110,13 @@ def _record(args: argparse.Namespace) -> int:
     if not isinstance(request, dict) or not isinstance(request.get("messages"), list):
         raise UsageError(f"{args.request}: expected a JSON object with model, max_tokens and messages")
     request.pop("stream", None)
+    from .sources.http._options import API_PARAMETERS
+
+    # The file is the body as written: keys this client does not name go as they are (extra_body).
+    extra = {key: request.pop(key) for key in list(request) if key not in API_PARAMETERS}
     try:
-        message = stream(record=args.output, sink=TerminalRenderer(sys.stdout, color=args.color), **request)
+        sink = TerminalRenderer(sys.stdout, color=args.color)
+        message = stream(record=args.output, sink=sink, extra_body=extra or None, **request)
     except ClaudeError as exc:
         _err(str(exc))
         return 1
