@@ -574,3 +574,66 @@ def test_rope_versions_are_independent() -> None:
     assert base.plus("c") == left
     assert str(base.plus("Z")) == "abZ"
     assert str(left2) == "abcd"
+
+
+# --- the end of a stream: a last event without its blank line ----------------------------------
+
+
+def fold_with_flush(chunks: list[bytes]) -> tuple[list[Event], Snapshot, StreamFold]:
+    """:func:`fold_chunks`, plus the event :meth:`StreamFold.iflush` dispatches at the end."""
+    stream = StreamFold()
+    events: list[Event] = []
+    for i, chunk in enumerate(chunks):
+        events.extend(event for event, _ in stream.feed(chunk, float(i)))
+    events.extend(event for event, _ in stream.iflush())
+    return events, stream.close(), stream
+
+
+@MEDIUM
+@given(stream=laid_out_streams(), data=st.data())
+def test_a_stream_without_its_final_blank_line_folds_the_same_in_any_chunking(
+    stream: tuple[list[dict[str, Any]], bytes], data: st.DataObject
+) -> None:
+    events, body = stream
+    end = len(body.rstrip(b"\r\n"))  # the end of message_stop's last data line
+    if data.draw(st.booleans(), label="keep the line end"):
+        end += 2 if body[end : end + 2] == b"\r\n" else 1
+    cut = body[:end]  # the blank line that closes message_stop (and any after it), gone
+    chunks = data.draw(chunkings(cut), label="chunks")
+    got, final, fold = fold_with_flush(chunks)
+    whole_events, whole, _ = fold_with_flush([body])
+    # The same events (the last dispatched at the end), the same final message, complete.
+    assert [(e.type, sse_key(e.sse)) for e in got] == [(e.type, sse_key(e.sse)) for e in whole_events]
+    assert final.to_message() == whole.to_message()
+    assert final.state == "complete"
+    # Its bytes are kept exactly: every event's raw, in order, is the input.
+    without_bom = cut[len(BOM) :] if cut.startswith(BOM) else cut
+    assert b"".join(e.sse.raw for e in got) == without_bom
+    assert fold.decoder.pending == b""
+    (warning,) = [p for p in final.problems if p.severity == "warning"]
+    assert warning.event == len(events)
+    assert warning.offset == len(cut)
+    assert [p for p in final.problems if p.severity == "error"] == []
+
+
+@FAST
+@given(data=st.data(), size=st.integers(1, 4096), line=st.integers(1000, 20000))
+def test_a_long_line_in_any_chunking_decodes_the_same_and_the_guard_names_its_offset(
+    data: st.DataObject, size: int, line: int
+) -> None:
+    block = {"type": "web_fetch_tool_result", "tool_use_id": "x", "content": "é" * line}
+    before = encode_event("ping", {"type": "ping"})
+    start = {"type": "content_block_start", "index": 0, "content_block": block}
+    body = before + encode_event("content_block_start", start)
+    chunks = data.draw(st.one_of(st.just([body[i : i + size] for i in range(0, len(body), size)]), chunkings(body)))
+    check_chunking(body, chunks)
+    guarded = StreamFold(max_line=line)  # the data line is ~2 * line bytes long: over the limit
+    for chunk in chunks:
+        guarded.feed(chunk)
+    snap = guarded.close()
+    assert snap.events == 1  # the ping before it is kept
+    (problem,) = snap.problems
+    assert problem.severity == "error"
+    data_line = len(before) + len(b"event: content_block_start\n")
+    assert f"from byte {data_line}" in problem.message
+    assert snap.state == "incomplete"

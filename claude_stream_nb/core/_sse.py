@@ -163,6 +163,10 @@ class SSEDecoder:
         out: list[ServerSentEvent] = []
         pos = self._lines_from(data, 0, time, out) if self._line_mode else self._blocks(data, time, out)
         self._consumed += pos
+        if self.failure is not None:  # a line too long: drop the rest, keep what came before
+            self._dropped += len(data) - pos
+            self._buf, self._block, self._lines = bytearray(), 0, []
+            return out
         self._buf = bytearray(data[pos:]) if pos < len(data) else bytearray()
         if self._buf:
             self._guard(self._buf)
@@ -181,23 +185,41 @@ class SSEDecoder:
         line_start = buf.rfind(b"\n", self._block) + 1
         if len(buf) - line_start <= self.max_line:
             return
-        self.failure = (
-            f"a line longer than {self.max_line} bytes (from byte {self._consumed + line_start}, "
-            f"in event {self._count + 1}) never ended: decoding stopped there"
-        )
+        self._fail(self._consumed + line_start)
         self._dropped += len(buf)
         self._buf, self._block = bytearray(), 0
+
+    def _fail(self, where: int) -> None:
+        self.failure = (
+            f"a line longer than {self.max_line} bytes (from byte {where}, in event {self._count + 1}): "
+            "decoding stopped there"
+        )
+
+    def _too_long(self, data: bytes, start: int, end: int) -> bool:
+        """Whether a line of ``data[start:end]`` (a whole event's fields) is over ``max_line``;
+        the decoder fails at the first such line (the same whatever the chunking)."""
+        if end - start <= self.max_line:
+            return False
+        line = start
+        while line < end:
+            next_line = data.find(b"\n", line, end)
+            next_line = end if next_line < 0 else next_line
+            if next_line - line > self.max_line:
+                self._fail(self._consumed + line)
+                return True
+            line = next_line + 1
+        return False
 
     def flush(self, time: float | None = None) -> list[ServerSentEvent]:
         """End of stream: dispatch a last event that lacks only its closing blank line (its data
         is a whole JSON object), keeping its bytes exactly; see :attr:`unterminated`. Anything
         else stays in :attr:`pending` for the caller to report."""
         self._started = True
-        if self.failure is not None or not self._buf:
+        if self.failure is not None or not (self._buf or self._lines):
             return []
         data = bytes(self._buf)
         saved = self._name, list(self._data), self._last_id, self._retry
-        lines = [data] if self._line_mode else data[self._block :].split(b"\n")
+        lines = [data.rstrip(b"\r\n")] if self._line_mode else data[self._block :].split(b"\n")
         for line in lines:
             if line:
                 self._field(line)
@@ -226,7 +248,7 @@ class SSEDecoder:
                 block += 1
                 self._name = b""
             end = data.find(b"\n\n", block, stop)
-            if end < 0:
+            if end < 0 or self._too_long(data, block, end):
                 break
             for line in data[block:end].split(b"\n"):
                 self._field(line)
@@ -237,7 +259,7 @@ class SSEDecoder:
                 pos = block
             else:  # a blank line with no data dispatches nothing and forgets the event name
                 self._name = b""
-        if cr >= 0:  # from the line with the CR on: line by line, for good
+        if cr >= 0 and self.failure is None:  # from the line with the CR on: line by line, for good
             self._line_mode = True
             self._block = 0
             if block > pos:
@@ -253,6 +275,8 @@ class SSEDecoder:
         while match is not None:
             name, data = match.groups()
             end = match.end()
+            if end - pos > self.max_line:
+                break  # the field-by-field path stops there
             try:
                 fields = (name.decode(), data.decode(), last_id, None, buf[pos:end], offset, count + 1, time, None)
                 out.append(_new_event(ServerSentEvent, fields))
@@ -279,6 +303,8 @@ class SSEDecoder:
                     end += buf[end] == 0x0A
                 else:
                     self._skip_lf = True
+            if end - pos > self.max_line and self._too_long(buf, pos, end - 1):
+                break
             self._line(buf[pos:end], time, out)
             pos = end
         return pos
