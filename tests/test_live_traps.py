@@ -39,40 +39,56 @@ class Quiet:
 # --- the default client --------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("mode", ["stream", "astream"])
 def test_the_default_client_sees_a_key_set_after_a_failed_call(
-    server: Loopback, monkeypatch: pytest.MonkeyPatch
+    server: Loopback, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
+    def call(close: bool = False) -> Any:
+        if mode == "stream":
+            return live.stream(sink=Quiet(), **ASK)
+
+        async def main() -> Any:  # a new event loop each time, as separate asyncio.run() calls are
+            try:
+                return await live.astream(sink=Quiet(), **ASK)
+            finally:
+                if close:
+                    await live.default_client().aclose()
+
+        return asyncio.run(main())
+
     for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(live.ClaudeError, match="no API key: set ANTHROPIC_API_KEY"):
-        live.stream(sink=Quiet(), **ASK)
+        call()
     first = live.default_client()
     script = server.play(Answer(body=PLAIN.body))
     monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
     monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
-    message = live.stream(sink=Quiet(), **ASK)
-    assert message.state == "complete"
+    assert call().state == "complete"
     assert script.requests[0].headers["x-api-key"] == KEY
     assert live.default_client() is live.default_client()  # kept while nothing changes
     assert live.default_client() is not first
+    assert call().state == "complete"  # the same client in a new event loop
     monkeypatch.setenv("ANTHROPIC_API_KEY", KEY + "-rotated")
-    live.stream(sink=Quiet(), **ASK)
-    assert script.requests[1].headers["x-api-key"] == KEY + "-rotated"
+    call(close=True)
+    assert script.requests[2].headers["x-api-key"] == KEY + "-rotated"
     live.default_client().close()
 
 
-def test_astream_uses_the_same_default_client(server: Loopback, monkeypatch: pytest.MonkeyPatch) -> None:
-    server.play(Answer(body=PLAIN.body))
-    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
-    monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+def test_the_record_command_sends_the_request_file_as_written(server: Loopback, tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
 
-    async def main() -> Any:
-        try:
-            return await live.astream(sink=Quiet(), **ASK)
-        finally:
-            await live.default_client().aclose()
-
-    assert asyncio.run(main()).state == "complete"
+    script = server.play(Answer(body=PLAIN.body))
+    request = tmp_path / "request.json"
+    request.write_text(json.dumps({**ASK, "brand_new_parameter": {"on": True}}))
+    env = {**os.environ, "ANTHROPIC_BASE_URL": server.url, "ANTHROPIC_API_KEY": KEY, "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "claude_stream_nb.cli", "record", str(request), "-o", str(tmp_path / "r.sse")]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert script.requests[0].json() == {**ASK, "brand_new_parameter": {"on": True}, "stream": True}
+    assert KEY not in result.stdout + result.stderr
 
 
 # --- show() of what is not an SDK stream -----------------------------------------------------------

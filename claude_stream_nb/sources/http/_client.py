@@ -113,6 +113,7 @@ class Client:
         self._ahttp: httpx.AsyncClient | None = async_http_client
         self._owns_http = http_client is None  # never close what we did not open
         self._owns_ahttp = async_http_client is None
+        self._aloop: asyncio.AbstractEventLoop | None = None  # the loop the async client made here belongs to
 
     @property
     def idle_timeout(self) -> float | None:
@@ -241,8 +242,12 @@ class Client:
         return call.session.result()
 
     async def _aattempt(self, call: _Call, step: Step) -> Step:
+        loop = asyncio.get_running_loop()
+        if self._ahttp is not None and self._owns_ahttp and self._aloop is not loop:
+            self._ahttp = None  # made in an event loop that has ended (an earlier asyncio.run): unusable now
         if self._ahttp is None:
             self._ahttp = httpx.AsyncClient(timeout=self.timeout, transport=self._transport)  # type: ignore[arg-type]
+            self._aloop = loop
         session, clock = call.session, call.clock
         try:
             async with self._ahttp.stream("POST", self._url, **self._request(call, step)) as r:
@@ -327,8 +332,9 @@ class Client:
         """Close the httpx clients made here, sync and async (never one that was given)."""
         self.close()
         if self._ahttp is not None and self._owns_ahttp:
-            await self._ahttp.aclose()
-            self._ahttp = None
+            if self._aloop is asyncio.get_running_loop():
+                await self._ahttp.aclose()
+            self._ahttp = None  # one from an ended event loop went with it
 
     def __enter__(self) -> Client:
         return self
