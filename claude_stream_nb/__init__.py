@@ -26,6 +26,7 @@ from .sources._replay import Pacer, areplay_chunks, replay_chunks
 __all__ = [
     "APIError",
     "APIServerError",
+    "AgentTimeline",
     "AuthenticationError",
     "BillingError",
     "BlockState",
@@ -52,6 +53,7 @@ __all__ = [
     "Snapshot",
     "StreamFold",
     "StreamView",
+    "Timeline",
     "UnexpectedResponseError",
     "accumulate",
     "aconsume",
@@ -73,6 +75,7 @@ __all__ = [
     "run_agent",
     "show",
     "stream",
+    "timeline_of",
 ]
 
 
@@ -94,6 +97,14 @@ def __getattr__(name: str) -> object:
         from . import agent
 
         return getattr(agent, name)
+    if name in ("Timeline", "timeline_of"):
+        from .sinks import _timeline
+
+        return getattr(_timeline, name)
+    if name == "AgentTimeline":
+        from .sinks._timeline_agent import AgentTimeline
+
+        return AgentTimeline
     if name == "ReplayTransport":
         from .fake_api._transport import ReplayTransport
 
