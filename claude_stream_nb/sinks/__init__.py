@@ -8,7 +8,7 @@ import sys
 
 from ..core._stream import Sink
 
-__all__ = ["default_sink", "in_notebook"]
+__all__ = ["default_sink", "in_marimo", "in_notebook"]
 
 
 def in_notebook() -> bool:
@@ -21,9 +21,22 @@ def in_notebook() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
+def in_marimo() -> bool:
+    """True in a cell of a running marimo notebook or app (``marimo edit``, ``marimo run``),
+    which has no IPython kernel but renders anywidget widgets. Looked up in ``sys.modules``,
+    never imported: code that runs outside marimo does not pay for loading it."""
+    marimo = sys.modules.get("marimo")
+    if marimo is None:
+        return False
+    try:
+        return bool(marimo.running_in_notebook())
+    except Exception:  # pragma: no cover - an older or half-imported marimo: not a marimo cell
+        return False
+
+
 def default_sink(title: str | None = None) -> Sink:
-    """The live view in a notebook, the terminal renderer anywhere else."""
-    if in_notebook():
+    """The live view in a notebook (Jupyter or marimo), the terminal renderer anywhere else."""
+    if in_notebook() or in_marimo():
         from ._timeline_view import TimelineExtra
         from .view import StreamView
 
