@@ -12,13 +12,17 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
 from .harness import CHROMIUM, CHROMIUM_ARGS, REPO, JupyterServer, Notebook
+from .marimo_harness import MarimoServer, ServerProcess
+from .voila_harness import VoilaServer
 
 _REPORT = pytest.StashKey[dict[str, Path]]()
+_S = TypeVar("_S", bound=ServerProcess)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -40,6 +44,27 @@ def screenshots(pytestconfig: pytest.Config) -> Path:
 def jupyter(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[JupyterServer]:
     server = JupyterServer(tmp_path_factory.mktemp("jupyter"))
     pytestconfig.stash.setdefault(_REPORT, {})["Jupyter server log"] = server.log_path
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def marimo(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[MarimoServer]:
+    """``marimo run`` on a temporary folder of notebooks (tests write theirs into ``.root``)."""
+    yield from _serve(MarimoServer(tmp_path_factory.mktemp("marimo")), pytestconfig)
+
+
+@pytest.fixture(scope="session")
+def voila(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[VoilaServer]:
+    """Voilà on a temporary folder of notebooks (tests write theirs into ``.root``)."""
+    yield from _serve(VoilaServer(tmp_path_factory.mktemp("voila")), pytestconfig)
+
+
+def _serve(server: _S, pytestconfig: pytest.Config) -> Iterator[_S]:
+    pytestconfig.stash.setdefault(_REPORT, {})[f"{server.name} server log"] = server.log_path
     try:
         server.start()
         yield server

@@ -1,0 +1,313 @@
+"""The marimo harness: ``marimo run`` on a folder of notebooks, and a page object for one app.
+
+:class:`ServerProcess` is what every front-end server of these tests shares (Voilà's too, see
+``voila_harness``): a child process in its own process group, on 127.0.0.1 and a free port,
+with fresh config and cache folders so nothing of the user's setup leaks in, its output in a log
+file (quoted when it fails to start), ready once an HTTP path answers 200; ``stop()`` ends the
+whole group. :class:`MarimoServer` runs ``marimo run FOLDER`` -- one server for every notebook of
+the session, each page load a fresh session that runs the notebook's cells top to bottom.
+
+marimo renders an anywidget widget inside a ``<marimo-anywidget>`` element's open shadow root.
+Playwright's CSS locators pierce open shadow roots; code given to ``evaluate`` does not, so
+:data:`DEEP` (prefixed to every script here) finds elements through every shadow root.
+:func:`read_view` reads the stream view the same way in marimo and in Voilà (plain DOM there).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from playwright.sync_api import Locator, Page
+
+from .harness import REPO, _free_port
+
+
+class ServerProcess:
+    """A server command run in ``base``; ``start()`` returns once ``ready_path`` answers 200."""
+
+    name = "server"
+    ready_path = "/"
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+        self.root = base / "root"
+        self.log_path = base / "server.log"
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def env(self) -> dict[str, str]:
+        home = self.base / "home"
+        for sub in ("config", "cache", "state", "data"):
+            (home / sub).mkdir(parents=True, exist_ok=True)
+        return {
+            **os.environ,
+            "XDG_CONFIG_HOME": str(home / "config"),
+            "XDG_CACHE_HOME": str(home / "cache"),
+            "XDG_STATE_HOME": str(home / "state"),
+            "XDG_DATA_HOME": str(home / "data"),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+        }
+
+    def start(self, timeout: float = 60) -> None:
+        self._log = self.log_path.open("wb")
+        self._process = subprocess.Popen(
+            self.command(), stdout=self._log, stderr=subprocess.STDOUT, env=self.env(), cwd=self.root,
+            start_new_session=True,  # its own process group: stop() ends the kernels it started too
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited ({self._process.returncode}):\n{self.log()[-3000:]}")
+            try:
+                with urllib.request.urlopen(self.url + self.ready_path, timeout=5) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not answer within {timeout} s:\n{self.log()[-3000:]}")
+
+    def stop(self) -> None:
+        if self._process is not None:
+            if self._process.poll() is None:
+                os.killpg(self._process.pid, signal.SIGTERM)
+                try:
+                    self._process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    os.killpg(self._process.pid, signal.SIGKILL)
+                    self._process.wait()
+            self._process = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+class MarimoServer(ServerProcess):
+    """``marimo run ROOT`` without a token or a sandbox, serving :data:`NOTEBOOKS` (``marimo
+    run FOLDER`` lists the folder's notebooks once, when it starts: they are written first)."""
+
+    name = "marimo"
+    ready_path = "/health"
+
+    def start(self, timeout: float = 60) -> None:
+        for name, source in NOTEBOOKS.items():
+            (self.root / name).write_text(source)
+        super().start(timeout)
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "marimo", "run", str(self.root), "--headless",
+            "--host", "127.0.0.1", "--port", str(self.port), "--no-token", "--no-sandbox",
+            "--session-ttl", "2",  # a closed page's session (and its replay) ends soon after
+        ]  # fmt: skip
+
+    def env(self) -> dict[str, str]:
+        return {**super().env(), "MARIMO_SKIP_UPDATE_CHECK": "1"}
+
+    def app_url(self, name: str, **query: Any) -> str:
+        return f"{self.url}/?{urllib.parse.urlencode({'file': name, **query})}"
+
+
+# --- reading the page through shadow roots --------------------------------------------------------
+
+# deepAll(selector[, root]): every match in the document and in every open shadow root inside it.
+DEEP = """
+const deepAll = (selector, root = document) => {
+  const found = [...root.querySelectorAll(selector)];
+  for (const el of root.querySelectorAll('*')) if (el.shadowRoot) found.push(...deepAll(selector, el.shadowRoot));
+  return found;
+};
+const deep = (selector, root = document) => deepAll(selector, root)[0] ?? null;
+"""
+
+
+def deep_eval(page: Page, body: str, arg: Any = None) -> Any:
+    """Evaluate ``(arg) => { body }`` with :data:`DEEP`'s helpers in scope."""
+    return page.evaluate(f"(arg) => {{ {DEEP}\n{body} }}", arg)
+
+
+def marimo_app(*cells: str) -> str:
+    """A marimo notebook file: a cell that imports ``mo``, then one ``@app.cell`` per source.
+    (marimo works out what each cell reads and defines when it parses the file, so a generated
+    cell takes no parameters and returns nothing; a name is defined by one cell only.)"""
+    body = "\n\n".join(
+        "@app.cell\ndef _():\n" + textwrap.indent(textwrap.dedent(cell).strip("\n"), "    ") + "\n    return"
+        for cell in ("import marimo as mo", *cells)
+    )
+    return f'import marimo\n\napp = marimo.App()\n\n\n{body}\n\n\nif __name__ == "__main__":\n    app.run()\n'
+
+
+# The stream view as a person sees it, read through shadow roots (view.js documents the DOM): the
+# live widget (inside ``.csn-host``) or the static transcript with the same classes, whichever is
+# on the page last.
+VIEW_STATE = """
+const roots = deepAll('.csn[data-csn-view]');
+const root = roots[roots.length - 1];
+if (!root) return {found: false, live: false, state: null, text: '', textContent: '', thinking: null, footer: null};
+const q = (selector) => root.querySelector(selector);
+const texts = [...root.querySelectorAll('.csn-text')];
+const thinking = q('details.csn-thinking-panel');
+return {
+  found: true,
+  views: roots.length,
+  live: !!root.closest('.csn-host'),
+  state: q('.csn-state')?.textContent ?? null,
+  text: texts.map((el) => el.innerText).join('\\n'),
+  textContent: texts.map((el) => el.textContent).join(' '),
+  thinking: thinking ? {open: thinking.open, title: thinking.querySelector('summary')?.innerText ?? null} : null,
+  footer: q('.csn-footer')?.innerText ?? null,
+};
+"""
+
+
+class FrontEndPage:
+    """What the marimo and Voilà pages share: sampling the page until a condition holds."""
+
+    def __init__(self, page: Page, shots: Path, name: str) -> None:
+        self.page = page
+        self.shots = shots
+        self.name = name
+        self.console: list[str] = []
+        page.on("console", lambda msg: self.console.append(f"{msg.type}: {msg.text}") if msg.type == "error" else None)
+        page.on("pageerror", lambda error: self.console.append(f"pageerror: {error}"))
+
+    def read(self, body: str, arg: Any = None) -> Any:
+        return deep_eval(self.page, body, arg)
+
+    def view(self) -> dict[str, Any]:
+        """The stream view's state (:data:`VIEW_STATE`)."""
+        state: dict[str, Any] = self.read(VIEW_STATE)
+        return state
+
+    def thinking_summary(self) -> Locator:
+        """The thinking panel's header, to click (a CSS locator pierces shadow roots)."""
+        return self.page.locator("details.csn-thinking-panel > summary").last
+
+    def samples(
+        self, read: Callable[[], dict[str, Any]], until: Callable[[dict[str, Any]], bool], timeout: float = 30,
+        interval: float = 0.1,
+    ) -> Iterator[dict[str, Any]]:  # fmt: skip
+        """``read()`` every ``interval`` seconds (each sample gets its time ``at``) until
+        ``until(sample)`` holds -- that sample is the last one yielded."""
+        deadline = time.monotonic() + timeout
+        while True:
+            sample = read() | {"at": time.monotonic()}
+            yield sample
+            if until(sample):
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.name}: not there within {timeout} s; the page shows {sample}")
+            self.page.wait_for_timeout(interval * 1000)
+
+    def wait_for(self, read: Callable[[], dict[str, Any]], until: Callable[[dict[str, Any]], bool],
+                 timeout: float = 30) -> dict[str, Any]:  # fmt: skip
+        *_, last = self.samples(read, until, timeout, interval=0.05)
+        return last
+
+    def screenshot(self, label: str = "") -> Path:
+        path = self.shots / f"{self.name}{'-' + label if label else ''}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+class MarimoPage(FrontEndPage):
+    """One marimo app in one page: each ``open`` starts a session that runs every cell."""
+
+    def __init__(self, page: Page, server: MarimoServer, shots: Path, name: str) -> None:
+        super().__init__(page, shots, f"marimo-{name}")
+        self.server = server
+
+    def open(self, notebook: str, **query: Any) -> None:
+        self.page.goto(self.server.app_url(notebook, **query))
+
+    def outputs(self) -> list[str]:
+        """The text of every cell output on the page (marimo's ``.output-area``), in order."""
+        texts: list[str] = self.read("return deepAll('.output-area').map((el) => el.innerText);")
+        return texts
+
+
+# --- the notebooks the server serves ----------------------------------------------------------
+
+# A 20-line anywidget of the harness's own: proof that marimo shows a widget's updates while its
+# cell still runs and keeps a toggle the user made -- independent of the stream view. Its text is
+# synced state (custom messages sent before marimo rendered the widget would be lost: its first
+# ~0.1 s of `send()`s are, in marimo 0.25).
+TINY = '''
+import time
+
+import anywidget
+import traitlets
+
+class Tiny(anywidget.AnyWidget):
+    _esm = """
+    export default { render({ model, el }) {
+      el.innerHTML = '<details class="tiny-details"><summary>more</summary>x</details><p class="tiny-text"></p>';
+      const show = () => { el.querySelector('.tiny-text').textContent = model.get('text'); };
+      show();
+      model.on('change:text', show);
+    } };
+    """
+    text = traitlets.Unicode("").tag(sync=True)
+
+tiny = Tiny()
+mo.output.replace(tiny)
+for i in range(60):
+    tiny.text += f"w{i} "
+    time.sleep(0.05)
+result = tiny
+'''
+
+# The last cell reads the work cell's `result`, so marimo runs it after that one has ended.
+DONE = """
+mo.md(f"cells done: {type(result).__name__}")
+"""
+
+# `show` with the official SDK over ReplayTransport: the live code path, offline.
+SHOW = """
+import anthropic
+import httpx2
+
+from claude_stream_nb import ReplayTransport, show
+
+transport = ReplayTransport("thinking_text", speed=1).for_httpx2()
+client = anthropic.Anthropic(api_key="sk-ant-test-offline", http_client=httpx2.Client(transport=transport))
+request = {"model": "claude-sonnet-4-5", "max_tokens": 2048, "messages": [{"role": "user", "content": "hi"}]}
+with client.messages.stream(**request) as sdk_stream:
+    message = show(sdk_stream)
+result = message
+"""
+
+PLAY = """
+from claude_stream_nb import play
+
+result = play("thinking_text", speed=1, autoplay=True)
+result
+"""
+
+EXAMPLE = REPO / "examples" / "marimo_replay.py"
+NOTEBOOKS = {
+    EXAMPLE.name: EXAMPLE.read_text(),
+    "tiny.py": marimo_app(TINY, DONE),
+    "show.py": marimo_app(SHOW, DONE),
+    "play.py": marimo_app(PLAY, DONE),
+}

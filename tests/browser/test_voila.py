@@ -1,0 +1,107 @@
+"""The replay dashboard (``examples/voila_dashboard.ipynb``) served by Voilà, in headless Chromium.
+
+Each test loads the dashboard (a fresh kernel runs the notebook), chooses a fixture in its
+drop-down, types a speed, presses Replay, and samples the view while the click handler blocks in
+``replay``. Each prints what it saw (``pytest -rP`` or ``-s``); on a failure Voilà's log too.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import BrowserContext
+
+from .harness import REPO, expected_text, final_snapshot, fold_space, letters
+from .voila_harness import Dashboard, VoilaServer
+
+pytestmark = pytest.mark.browser
+
+DASHBOARD = REPO / "examples" / "voila_dashboard.ipynb"
+
+
+@pytest.fixture
+def dashboard(
+    request: pytest.FixtureRequest, context: BrowserContext, voila: VoilaServer, screenshots: Path
+) -> Iterator[Dashboard]:
+    name = re.sub(r"\W+", "-", request.node.originalname.removeprefix("test_")).strip("-")
+    page = context.new_page()
+    dashboard = Dashboard(page, voila, screenshots, name)
+    try:
+        dashboard.open(voila.add(DASHBOARD))
+        yield dashboard
+    finally:
+        try:
+            dashboard.screenshot()
+        finally:
+            page.close()  # Voilà shuts the page's kernel down when its websocket closes
+            print(f"--- browser console errors: {dashboard.console}\n--- Voilà log (tail):\n{voila.log()[-2000:]}")
+
+
+def state(dashboard: Dashboard) -> dict[str, Any]:
+    return dashboard.view() | dashboard.summary()
+
+
+def start(dashboard: Dashboard, fixture: str, speed: float) -> None:
+    dashboard.choose(fixture)
+    assert dashboard.set_speed(speed) == f"{speed:.2f}"
+    dashboard.replay()
+
+
+def test_dashboard_replay_streams_progressively(dashboard: Dashboard) -> None:
+    start(dashboard, "long_markdown", 8)
+    samples = list(dashboard.samples(lambda: state(dashboard), lambda s: s["summary"] is not None and s["ready"]))
+    final = samples[-1]
+    streaming = [s for s in samples if s["found"] and s["text"] and s["summary"] is None and s["state"] != "done"]
+    counts = [len(letters(s["text"])) for s in streaming]
+    expected = expected_text("long_markdown")
+    print(f"{len(samples)} samples, {len(streaming)} with partial text; letters {counts[:3]} … {counts[-3:]}")
+    print(f"final: {len(letters(final['text']))} letters (expected {len(letters(expected))}); {final['summary']!r}")
+
+    assert len(set(counts)) >= 10, "the answer grows while the handler runs"
+    assert counts[0] < len(letters(expected)) / 4
+    assert counts == sorted(counts), "the visible text never shrinks"
+    assert not any(s["ready"] for s in streaming), "Replay is disabled while it plays"
+    assert final["state"] == "done"
+    assert fold_space(final["textContent"]) == expected
+    assert letters(final["text"]) == letters(expected)
+    assert "stop reason end_turn" in final["summary"]
+    assert f"{len(final_snapshot('long_markdown').text)} characters of text" in final["summary"]
+
+
+def test_dashboard_thinking_toggle_acts_at_once_and_stays(dashboard: Dashboard) -> None:
+    start(dashboard, "thinking_text", 0.5)  # 4.5 s of thinking, then 1.5 s of answer
+    before = dashboard.wait_for(lambda: state(dashboard), lambda s: bool(s["text"]) and s["thinking"] is not None)
+    assert before["summary"] is None
+    assert before["thinking"]["open"] is False, "collapsed when the answer starts"
+    dashboard.thinking_summary().click()
+    clicked_at = time.monotonic()
+    opened = dashboard.wait_for(lambda: state(dashboard), lambda s: (s["thinking"] or {}).get("open"), timeout=5)
+    dashboard.screenshot("clicked")
+    final = dashboard.wait_for(lambda: state(dashboard), lambda s: s["summary"] is not None and s["ready"])
+    dashboard.page.wait_for_timeout(1000)  # the kernel hears the click now that the handler returned
+    after = state(dashboard)
+    print(f"panel opened {opened['at'] - clicked_at:.3f} s after the click; {opened['state']=}")
+    print(f"at the end: {final['thinking']}, a second later: {after['thinking']} (views {after.get('views')})")
+
+    assert opened["at"] - clicked_at <= 0.3, "the click acts at once"
+    assert opened["summary"] is None, "while the handler runs"
+    assert final["thinking"]["open"], "still as the user left it when the stream ended"
+    assert after["thinking"]["open"], "and after the kernel heard the click"
+    assert fold_space(after["textContent"]) == expected_text("thinking_text")
+
+
+def test_dashboard_replays_again(dashboard: Dashboard) -> None:
+    """A second replay replaces the first: one view, the new fixture's answer."""
+    start(dashboard, "plain_text", 8)
+    dashboard.wait_for(lambda: state(dashboard), lambda s: s["summary"] is not None and s["ready"])
+    start(dashboard, "thinking_text", 2)
+    dashboard.wait_for(lambda: state(dashboard), lambda s: s["summary"] is None)  # the old summary went first
+    final = dashboard.wait_for(lambda: state(dashboard), lambda s: s["summary"] is not None and s["ready"])
+    print(f"after two replays: {final.get('views')} view(s), {final['summary']!r}")
+    assert final["views"] == 1
+    assert fold_space(final["textContent"]) == expected_text("thinking_text")
