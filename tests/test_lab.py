@@ -127,3 +127,17 @@ def test_lab_sh_serves_the_quickstart_on_loopback_with_a_token() -> None:
         proc.stdout.close()
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "the server is still running after the test"
+
+
+@pytest.mark.parametrize(("status", "expected"), [(0, 0), (5, 1), (2, 2)])
+def test_ci_run_fails_when_pytest_collects_nothing(tmp_path: Path, status: int, expected: int) -> None:
+    """`.ci/run` runs scripts/test.sh and says so; pytest's 5 (no tests collected) is a failure."""
+    (tmp_path / ".ci").mkdir()
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / ".ci" / "run").write_text((ROOT / ".ci" / "run").read_text())
+    (tmp_path / "scripts" / "test.sh").write_text(f'echo "test.sh got: $*"; exit {status}\n')
+    done = subprocess.run(["bash", ".ci/run", "-k", "x"], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+    assert done.returncode == expected
+    assert "== .ci/run: bash scripts/test.sh -k x" in done.stdout
+    assert "test.sh got: -k x" in done.stdout
+    assert ("collected no tests" in done.stderr) == (status == 5)
