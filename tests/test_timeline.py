@@ -270,7 +270,9 @@ def test_an_agent_run_shows_tool_bars_overlapping_the_stream(server: str) -> Non
     later = [lane for lane in model["lanes"] if lane["start"] >= runs[0]["start"] and lane["label"].startswith("2:")]
     assert any(lane["start"] < runs[0]["end"] for lane in later)  # bars overlap the lanes after them
     assert "tools ran" in texts(view.svg(), "csn-tl-summary")[0]
-    late = agent_model(result)  # from the result alone (no ticks): the same lanes and bars
+    late = AgentTimeline.from_result(result).model()  # from the result alone (no ticks): the same lanes and bars
+    assert late == agent_model(result)
+    assert late["ticks"] == []
     assert [lane["label"] for lane in late["lanes"]] == [lane["label"] for lane in model["lanes"]]
     assert late["runs"] == model["runs"]
 
@@ -283,3 +285,12 @@ def test_replay_timeline_on_the_command_line() -> None:
     assert [(b[0], b[1], b[2], b[4]) for b in blocks] == [
         ("#0", "thinking", "0.64", "1.69"), ("#1", "text", "1.69", "1.84"), ("#2", "get_weather", "2.28", "2.37")]
     assert tail[-1].strip() == "first token 0.94 s · total 2.40 s · 48 events"
+
+
+def test_the_docs_show_what_the_timeline_prints() -> None:
+    from pathlib import Path
+
+    page = (Path(__file__).parents[1] / "docs" / "timeline.md").read_text(encoding="utf-8")
+    for name in ("plain_text", "long_markdown"):
+        assert timeline_of(name).text(axis=60) in page, name
+    assert timeline_of("thinking_tool_use").text() in page

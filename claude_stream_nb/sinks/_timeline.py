@@ -252,17 +252,18 @@ class Timeline:
             self._new_ticks = {}
         return out or None
 
-    def svg(self) -> str:
-        """The timeline as inline SVG (no script): for the saved transcript, GitHub, nbconvert."""
+    def svg(self, *, axis: float | None = None) -> str:
+        """The timeline as inline SVG (no script): for the saved transcript, GitHub, nbconvert.
+        ``axis``: draw at least that many seconds (to compare two streams on one scale)."""
         from .render._timeline_svg import render_svg
 
-        return render_svg(self.model())
+        return render_svg(self.model() | ({"axis": axis} if axis else {}))
 
-    def text(self, width: int = 40) -> str:
-        """The timeline as lines of text for a terminal."""
+    def text(self, width: int = 40, *, axis: float | None = None) -> str:
+        """The timeline as lines of text for a terminal (``axis`` as for :meth:`svg`)."""
         from ._terminal_timeline import render_text
 
-        return render_text(self.model(), width=width)
+        return render_text(self.model() | ({"axis": axis} if axis else {}), width=width)
 
     def _repr_html_(self) -> str:
         return self.svg()

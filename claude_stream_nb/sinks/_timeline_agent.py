@@ -141,6 +141,14 @@ class AgentTimeline:
         self.timelines: list[Timeline] = []
         self.result: Any = None
 
+    @classmethod
+    def from_result(cls, result: Any) -> AgentTimeline:
+        """The timeline of a finished run, from its ``AgentResult`` alone: lanes from each
+        block's start and stop, tool bars from each run (no delta ticks: the result keeps none)."""
+        timeline = cls()
+        timeline.result = result
+        return timeline
+
     def begin_turn(self, number: int, note: str = "") -> Sink:
         timeline = Timeline()
         self.timelines.append(timeline)

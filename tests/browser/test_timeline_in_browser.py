@@ -22,6 +22,7 @@ from playwright.sync_api import BrowserContext, Page
 from claude_stream_nb.core._stream import StreamFold
 from claude_stream_nb.sinks._timeline import Timeline, timeline_of
 from claude_stream_nb.sinks._timeline_view import timeline_js
+from claude_stream_nb.sinks.render._timeline_svg import render_svg
 from claude_stream_nb.sources._fixtures import bundled_fixtures, load_fixture
 
 from .harness import JupyterServer, Notebook
@@ -54,6 +55,9 @@ def test_the_live_renderer_draws_the_saved_svg_element_for_element(blank: Page) 
         timeline = timeline_of(name)
         js = blank.evaluate(f"(m) => ({TREE})(csnTimeline.render(m))", timeline.model())
         assert js == python_tree(timeline.svg()), name
+    stretched = timeline_of("plain_text").model() | {"axis": 60, "note": "a note"}
+    js = blank.evaluate(f"(m) => ({TREE})(csnTimeline.render(m))", stretched)
+    assert js == python_tree(render_svg(stretched))
     print(f"{len(names)} fixtures: the same elements, attributes and labels from both renderers")
 
 

@@ -108,7 +108,7 @@ def _attrs(attrs: dict[str, str]) -> str:
 
 def extent(model: dict[str, Any]) -> tuple[float, float, int]:
     """The axis: its end (a round number of seconds), its step, and the number of steps."""
-    t = max(float(model["now"]), 0.1)
+    t = max(float(model["now"]), 0.1, float(model.get("axis") or 0.0))  # "axis": a longer axis, to compare
     for lane in model["lanes"]:
         t = max(t, lane["stop"] or 0.0)
     for item in (*model["marks"], *model["gaps"], *model["runs"]):

@@ -76,7 +76,7 @@ const csnTl = (() => {
   }
 
   function extent(model) {
-    let t = Math.max(Number(model.now), 0.1);
+    let t = Math.max(Number(model.now), 0.1, Number(model.axis || 0));
     for (const lane of model.lanes) t = Math.max(t, lane.stop || 0);
     for (const item of [...model.marks, ...model.gaps, ...model.runs]) t = Math.max(t, item.t || item.end || 0);
     for (const step of STEPS) {
