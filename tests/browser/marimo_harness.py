@@ -180,6 +180,20 @@ return {
 """
 
 
+# The answer's markdown as styled on the page: font size and weight of its first heading and
+# paragraph, and the first list's bullets and indent.
+MARKDOWN_STYLE = """
+const style = (selector) => {
+  const el = deep('.csn-text ' + selector);
+  if (!el) return null;
+  const cs = getComputedStyle(el);
+  return {size: parseFloat(cs.fontSize), weight: Number(cs.fontWeight), bullets: cs.listStyleType,
+          indent: parseFloat(cs.paddingLeft) + parseFloat(cs.marginLeft)};
+};
+return {h1: style('h1'), h2: style('h2'), p: style('p'), ul: style('ul')};
+"""
+
+
 class FrontEndPage:
     """What the marimo and Voilà pages share: sampling the page until a condition holds."""
 
@@ -198,6 +212,11 @@ class FrontEndPage:
         """The stream view's state (:data:`VIEW_STATE`)."""
         state: dict[str, Any] = self.read(VIEW_STATE)
         return state
+
+    def markdown_style(self) -> dict[str, Any]:
+        """How the answer's headings, paragraphs and lists are styled (:data:`MARKDOWN_STYLE`)."""
+        style: dict[str, Any] = self.read(MARKDOWN_STYLE)
+        return style
 
     def thinking_summary(self) -> Locator:
         """The thinking panel's header, to click (a CSS locator pierces shadow roots)."""

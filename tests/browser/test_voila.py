@@ -71,6 +71,11 @@ def test_dashboard_replay_streams_progressively(dashboard: Dashboard) -> None:
     assert letters(final["text"]) == letters(expected)
     assert "stop reason end_turn" in final["summary"]
     assert f"{len(final_snapshot('long_markdown').text)} characters of text" in final["summary"]
+    style = dashboard.markdown_style()
+    print(f"answer styles: {style}")
+    assert style["h1"]["size"] >= 1.5 * style["p"]["size"], "a heading is larger than the text"
+    assert style["ul"]["bullets"] != "none", "a list has bullets"
+    assert style["ul"]["indent"] >= 16
 
 
 def test_dashboard_thinking_toggle_acts_at_once_and_stays(dashboard: Dashboard) -> None:
