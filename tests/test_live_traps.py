@@ -224,3 +224,32 @@ def _call(server: Loopback, mode: str, **options: Any) -> Any:
             return await claude.astream(**options, **ASK)
 
     return asyncio.run(main())
+
+
+@pytest.mark.parametrize("which", ["show", "ashow"])
+def test_show_record_keeps_the_previous_recording_when_the_sdk_stream_fails(
+    server: Loopback, tmp_path: Path, which: str
+) -> None:
+    anthropic = pytest.importorskip("anthropic")
+    path = tmp_path / "sdk.sse"
+    error = b'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n'
+
+    def run() -> Any:
+        if which == "show":
+            with anthropic.Anthropic(api_key=KEY, base_url=server.url, max_retries=0) as sdk:
+                return live.show(sdk.messages.stream(**ASK), sink=Quiet(), record=path, record_partial=True)
+
+        async def main() -> Any:
+            async with anthropic.AsyncAnthropic(api_key=KEY, base_url=server.url, max_retries=0) as sdk:
+                return await live.ashow(sdk.messages.stream(**ASK), sink=Quiet(), record=path, record_partial=True)
+
+        return asyncio.run(main())
+
+    server.play(Answer(body=PLAIN.body))
+    assert run().state == "complete"
+    good = path.read_bytes()
+    server.play(Answer(body=b"".join(e.raw for e in PLAIN.events[:6]) + error))
+    with pytest.raises(anthropic.APIStatusError):
+        run()
+    assert path.read_bytes() == good
+    assert load_fixture(tmp_path / "sdk.sse.partial").fold().state == "errored"
