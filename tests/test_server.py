@@ -308,6 +308,31 @@ def test_cli_serve_starts_fast_never_logs_keys_and_stops_on_ctrl_c() -> None:
     assert KEY not in banner + out + err
 
 
+def test_cli_serve_can_require_a_key_and_limit_the_body(capsys: pytest.CaptureFixture[str]) -> None:
+    command = [sys.executable, "-m", "claude_stream_nb.cli", "serve", "--port", "0", "--instant"]
+    with subprocess.Popen(
+        [*command, "--require-key", "--max-body", "4096"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
+        assert proc.stdout is not None
+        banner = "".join(iter(proc.stdout.readline, "Ctrl-C stops it.\n"))
+        url = banner.split(" on ", 1)[1].split()[0]
+        with httpx.Client(base_url=url) as client:
+            keyless = client.post("/v1/messages", json=STREAM)
+            keyed = client.post("/v1/messages", json=STREAM, headers={"x-api-key": KEY})
+            big = {**STREAM, "messages": [{"role": "user", "content": "x" * 4096}]}
+            too_big = client.post("/v1/messages", json=big, headers={"x-api-key": KEY})
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=10)
+    assert "an API key is required" in banner
+    assert (keyless.status_code, keyless.json()["error"]["type"]) == (401, "authentication_error")
+    assert keyed.status_code == 200
+    assert (too_big.status_code, too_big.json()["error"]["type"]) == (413, "request_too_large")
+    with pytest.raises(SystemExit) as exited:
+        cli.main(["serve", "--max-body", "0"])
+    assert exited.value.code == 2
+    assert "expected a positive number of bytes, got '0'" in capsys.readouterr().err
+
+
 def test_cli_refuses_a_busy_port_and_warns_off_loopback(server: str, capsys: pytest.CaptureFixture[str]) -> None:
     port = server.rsplit(":", 1)[1]
     assert cli.main(["serve", "--port", port]) == 2

@@ -6,8 +6,11 @@ in the background and gives the base URL::
     with serve_in_thread(speed=4) as url:
         client = anthropic.Anthropic(base_url=url, api_key="offline")
 
-What it answers, and the fault and scenario options, are :mod:`claude_stream_nb.fake_api._scenario`'s.
-Needs the ``serve`` extra (starlette, uvicorn); importing this package does not import them.
+What it answers, and the fault and scenario options, are :mod:`claude_stream_nb.fake_api._scenario`'s;
+what it refuses, as the real API refuses it (400 for an unknown key or a missing field, 401
+without a key when ``require_key``, 404, 413 past 32 MB), :mod:`claude_stream_nb.fake_api._validate`'s.
+The server needs the ``serve`` extra (starlette, uvicorn); importing this package does not
+import them. The whole story: ``docs/fake-api.md``.
 """
 
 from __future__ import annotations

@@ -127,7 +127,8 @@ def serve_in_thread(
 ) -> RunningServer:
     """Start the fake API on a daemon thread; return once it accepts connections.
 
-    ``options`` are :class:`FakeAPI` options: ``default``, ``fault``, ``speed`` (``None``: instant).
+    ``options`` are :class:`FakeAPI` options: ``default``, ``fault``, ``speed`` (``None``: instant),
+    ``require_key`` (401 without a key; a string: only that key), ``max_body`` (413 past it).
     """
     api = api or FakeAPI.load(folder, **options)
     server = make_server(api)
