@@ -139,6 +139,11 @@ class JoinedFold:
     def snapshot(self) -> Snapshot:
         return self.fold.snapshot
 
+    @snapshot.setter
+    def snapshot(self, snap: Snapshot) -> None:
+        """How the stream ends when the client decides it (gave up, an HTTP error)."""
+        self.fold.snapshot = snap
+
     @property
     def started(self) -> bool:
         """An event has been folded (on any connection)."""

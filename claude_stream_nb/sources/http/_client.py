@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -169,9 +169,18 @@ class Client:
         fixture once it completes (``record_partial``: keep a failed one as ``PATH.partial``).
         """
         options = CallOptions(
-            timeout, max_retries, extra_headers, extra_query, extra_body, idle_timeout, max_reconnects,
-            record, record_partial, title, sink,
-        )  # fmt: skip
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            idle_timeout=idle_timeout,
+            max_reconnects=max_reconnects,
+            record=record,
+            record_partial=record_partial,
+            title=title,
+            sink=sink,
+        )
         call = self._call("stream", dict(params), options)
         step = call.session.start()
         try:
@@ -194,11 +203,7 @@ class Client:
                 if r.status_code >= 300:
                     return session.http_error(r.status_code, r.headers, r.read(), clock())
                 if not _is_sse(r):
-                    preview = b""
-                    for chunk in r.iter_bytes():
-                        preview += chunk
-                        if len(preview) > _PREVIEW:
-                            break
+                    preview = _preview(r.iter_bytes())
                     return session.not_sse(r.status_code, r.headers.get("content-type", ""), preview, clock())
                 for chunk in r.iter_bytes():
                     session.feed(chunk, clock())
@@ -226,9 +231,18 @@ class Client:
     ) -> Message:
         """:meth:`stream` for code that already runs an event loop."""
         options = CallOptions(
-            timeout, max_retries, extra_headers, extra_query, extra_body, idle_timeout, max_reconnects,
-            record, record_partial, title, sink,
-        )  # fmt: skip
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+            extra_body=extra_body,
+            idle_timeout=idle_timeout,
+            max_reconnects=max_reconnects,
+            record=record,
+            record_partial=record_partial,
+            title=title,
+            sink=sink,
+        )
         call = self._call("astream", dict(params), options)
         step = call.session.start()
         try:
@@ -259,7 +273,7 @@ class Client:
                     async for chunk in r.aiter_bytes():
                         preview += chunk
                         if len(preview) > _PREVIEW:
-                            break
+                            break  # enough to say what it is
                     return session.not_sse(r.status_code, r.headers.get("content-type", ""), preview, clock())
                 async for chunk in r.aiter_bytes():
                     session.feed(chunk, clock())
@@ -347,6 +361,16 @@ class Client:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _preview(chunks: Iterator[bytes]) -> bytes:
+    """The start of a body that is not the stream: enough to say what it is."""
+    preview = b""
+    for chunk in chunks:
+        preview += chunk
+        if len(preview) > _PREVIEW:
+            break
+    return preview
 
 
 def _is_sse(response: httpx.Response) -> bool:

@@ -184,16 +184,16 @@ class Session:
         return Step(send=self._body, wait=min(0.5 * self.reconnects, 2.0))
 
     def _end(self, base: Snapshot, reason: str, at: float) -> None:
-        self.fold.fold.snapshot = evolve(_errored_at(base), state="incomplete", end_reason=reason, ended_at=at)
+        self.fold.snapshot = evolve(_errored_at(base), state="incomplete", end_reason=reason, ended_at=at)
 
     def _fail(self, error: ClaudeError) -> Step:
         self.error = error
         snap = self.fold.snapshot
         if isinstance(error, APIError) and snap.state in ("waiting", "streaming", "incomplete"):
             info = ErrorInfo(error.type, error.text, error.request_id, snap.events)
-            self.fold.fold.snapshot = evolve(snap, state="errored", error=info, end_reason=str(error))
+            self.fold.snapshot = evolve(snap, state="errored", error=info, end_reason=str(error))
         elif snap.state in ("waiting", "streaming"):
-            self.fold.fold.snapshot = finish(snap, reason=str(error))
+            self.fold.snapshot = finish(snap, reason=str(error))
         self._close()
         return Step(done=True)
 
