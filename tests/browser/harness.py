@@ -120,13 +120,19 @@ class JupyterServer:
             self._log.close()
             self._log = None
 
-    def api(self, method: str, path: str) -> Any:
-        request = urllib.request.Request(
-            self.url + path, method=method, headers={"Authorization": f"token {self.token}"}
-        )
+    def api(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        headers = {"Authorization": f"token {self.token}", "Content-Type": "application/json"}
+        request = urllib.request.Request(self.url + path, data=data, method=method, headers=headers)
         with urllib.request.urlopen(request, timeout=10) as response:
             body = response.read()
         return json.loads(body) if body else None
+
+    def set_theme(self, theme: str) -> None:
+        """JupyterLab's theme (``JupyterLab Light`` / ``JupyterLab Dark``) for pages loaded after this
+        (Notebook 7 reads the same setting)."""
+        raw = json.dumps({"theme": theme})
+        self.api("PUT", "/lab/api/settings/@jupyterlab/apputils-extension:themes", {"raw": raw})
 
     def shut_down_kernel_of(self, path: str) -> None:
         for session in self.api("GET", "/api/sessions"):
@@ -151,50 +157,68 @@ def _free_port() -> int:
 
 # --- the page -----------------------------------------------------------------------------------
 
-# Everything the checks read, from one cell's output: the live widget (ipywidgets' DOM) or the
-# static transcript (plain HTML) -- the same csn-* classes in both.
+# Everything the checks read, from one cell's output: the live view (the anywidget's DOM, inside
+# div.csn-host) or the static transcript that replaces it -- the same structure and csn-* classes.
 VIEW_STATE = """(area) => {
   const q = (selector) => area.querySelector(selector);
   const visible = (el) => !!el && el.checkVisibility();
-  const panel = q('.csn-thinking-panel');
-  const details = [...area.querySelectorAll('details')].find((d) => d.querySelector('.csn-thinking'));
-  const sealed = [...area.querySelectorAll('.csn-text .widget-html')].slice(0, -1);
+  const live = q('.csn-host .csn');
+  const root = live ?? q('.csn');
+  const panel = root?.querySelector('details.csn-thinking-panel');
+  const all = (selector) => (root ? [...root.querySelectorAll(selector)] : []);
   return {
-    live: !!q('.jupyter-widgets.csn'),
-    transcript: !!q('.jp-RenderedHTMLCommon .csn'),
-    state: q('.csn-state')?.textContent ?? null,
-    text: [...area.querySelectorAll('.csn-text')].map((el) => el.innerText).join('\\n'),
-    textContent: [...area.querySelectorAll('.csn-text')].map((el) => el.textContent).join(' '),
-    sealed: sealed.map((el) => el.innerText).join(''),
+    live: !!live,
+    transcript: !!root && !live,
+    state: root?.querySelector('.csn-state')?.textContent ?? null,
+    text: all('.csn-text').map((el) => el.innerText).join('\\n'),
+    textContent: all('.csn-text').map((el) => el.textContent).join(' '),
     thinking: panel ? {
-      open: visible(panel.querySelector('.jupyter-widget-Collapse-contents')),
-      title: panel.querySelector('.jupyter-widget-Collapse-header').innerText,
-    } : details ? {
-      open: details.open && visible(details.querySelector('.csn-thinking')),
-      title: details.querySelector('summary').innerText,
+      open: panel.open && visible(panel.querySelector('.csn-thinking')),
+      title: panel.querySelector('summary').innerText.trim(),
     } : null,
-    tools: [...area.querySelectorAll('.csn-tool')].map((card) => ({
-      name: card.querySelector('b')?.textContent ?? null,
+    tools: all('.csn-tool').map((card) => ({
+      name: card.querySelector('.csn-tool-name')?.textContent ?? null,
       badge: card.querySelector('.csn-badge')?.textContent ?? null,
       args: card.querySelector('.csn-args')?.innerText ?? null,
     })),
-    footer: q('.csn-footer')?.innerText ?? null,
-    widgetError: area.innerText.includes('Error displaying widget'),
+    footer: root?.querySelector('.csn-footer')?.innerText ?? null,
+    widgetError: /Error displaying widget|model not found|Loading widget/.test(area.innerText),
   };
 }"""
 
 
 # The live view's text at every animation frame -- every state the page could paint -- as a count of
-# letters and digits (what markdown never adds or hides), until the transcript replaces the view.
+# letters and digits (what markdown never adds or hides), until the transcript replaces the view; and the
+# positions of known text (paragraphs, headings, tool names, the footer) and the output's height in the
+# last frame of the live view and the first of the transcript.
 RECORD_FRAMES = """(area) => {
   const frames = (window.csnFrames = []);
+  const measure = () => {
+    const root = area.querySelector('.csn');
+    if (!root) return null;
+    const known = [...root.querySelectorAll('.csn-header, .csn-text > :not(.csn-tail), .csn-thinking-panel > summary, '
+      + '.csn-tool-name, .csn-args, .csn-footer, .csn-log-box > summary')];
+    const rects = {};
+    known.forEach((el, i) => {
+      const r = el.getBoundingClientRect();
+      rects[`${i}:${el.className || el.tagName}:${el.textContent.slice(0, 24)}`] = [r.left, r.top, r.height];
+    });
+    return { rects, height: area.getBoundingClientRect().height };
+  };
+  window.csnLastLive = null;
+  window.csnFirstSaved = null;
   const tick = () => {
-    const live = area.querySelector('.jupyter-widgets.csn');
-    const runs = live ? [...live.querySelectorAll('.csn-text')] : [];
-    if (runs.length) {
-      frames.push(runs.map((el) => el.textContent).join(' ').match(/[\\p{L}\\p{N}]/gu)?.length ?? 0);
+    const live = area.querySelector('.csn-host .csn');
+    if (live) {
+      const runs = [...live.querySelectorAll('.csn-text')];
+      if (runs.length) frames.push(runs.map((el) => el.textContent).join(' ').match(/[\\p{L}\\p{N}]/gu)?.length ?? 0);
+      window.csnLastLive = measure();
+      requestAnimationFrame(tick);
+    } else if (area.querySelector('.csn')) {
+      window.csnFirstSaved = measure();
+    } else {
+      requestAnimationFrame(tick);
     }
-    if (!area.querySelector('.jp-RenderedHTMLCommon .csn')) requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
 }"""
@@ -305,6 +329,12 @@ class Notebook:
         frames: list[int] = self.page.evaluate("() => window.csnFrames")
         return frames
 
+    def end_positions(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Known text's positions and the output's height in the live view's last frame and the
+        transcript's first (see :data:`RECORD_FRAMES`)."""
+        before, after = self.page.evaluate("() => [window.csnLastLive, window.csnFirstSaved]")
+        return before, after
+
     def view(self, index: int = 0) -> dict[str, Any]:
         state: dict[str, Any] = self.output(index).evaluate(VIEW_STATE)
         return state
@@ -335,7 +365,7 @@ class Notebook:
 
 # The player's own controls and panels (everything outside its StreamView, which VIEW_STATE reads).
 PLAYER_STATE = """(area) => {
-  const own = [...area.querySelectorAll('.widget-html')].filter((el) => !el.closest('.csn'));
+  const own = [...area.querySelectorAll('.widget-html')].filter((el) => !el.closest('.csn-host'));
   const status = own.map((el) => el.innerText).find((text) => /event \\d+ of \\d+/.test(text)) ?? null;
   const label = own.find((el) => el.innerText.trim() === 'current event');
   const panel = label ? [...label.parentElement.children] : [];  // label, raw event, label, change
@@ -349,7 +379,7 @@ PLAYER_STATE = """(area) => {
     change: panel[3]?.innerText ?? null,
     buttons: [...area.querySelectorAll('button')].map((b) => b.innerText),
     speed: area.querySelector('.widget-readout')?.innerText ?? null,
-    views: area.querySelectorAll('.jupyter-widgets.csn').length,
+    views: area.querySelectorAll('.csn-host').length,
   };
 }"""
 

@@ -15,6 +15,7 @@ other front ends -- is drawn at the top of ``static/view.js``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -55,7 +56,8 @@ __all__ = [
 ]
 
 _STATIC = Path(__file__).resolve().parent.parent / "view" / "static"
-STYLESHEET = (_STATIC / "view.css").read_text(encoding="utf-8")
+STYLESHEET = re.sub(r"/\*.*?\*/|\n\s*", "", (_STATIC / "view.css").read_text(encoding="utf-8"), flags=re.S)
+"""``view.css`` without comments and line breaks (the live view loads it, the transcript inlines it)."""
 CSS = f"<style>{STYLESHEET}</style>"
 """The view's stylesheet as a ``<style>`` element (the transcript inlines it)."""
 

@@ -2,7 +2,7 @@
 
 A paced answer brings hundreds of ``content_block_delta`` events a second; a line of raw JSON
 for each would cost the wire ten times the answer itself. So consecutive deltas of one block
-are counted on one line (flushed when another event comes, or half a second of stream time
+are counted on one line (flushed when another event comes, or two seconds of stream time
 later), and every other event gets its own line with its data. The live log (filled in the
 front end as the lines arrive, so it can be opened while a cell streams) and the transcript
 show the same lines. Every single event, raw: ``play(...)`` or ``claude-stream-nb replay NAME --events``.
@@ -18,7 +18,7 @@ from ..render._html import event_log_line, log_count
 
 __all__ = ["LogBook"]
 
-_RUN_SPAN = 0.5  # seconds of stream time one line of deltas covers at most
+_RUN_SPAN = 2.0  # seconds of stream time one line of deltas covers at most
 
 
 @dataclass

@@ -72,6 +72,7 @@ class TextPart(Part):
         self.first_citation = first_citation
         self.citation = first_citation
         self.source = ""
+        self.streamed = 0
         self.done = 0
         self.sealed: list[str] = []
         self.joined: set[int] = set()
@@ -98,11 +99,16 @@ class TextPart(Part):
         text = "".join(added)
         if not text:
             return
-        out.append(["text", self.index, text])
         self.source += text
         boundary = self._splitter.advance(self.source)
         if boundary > self.done:
             self._seal(boundary, out)
+        # Text sealed in the frame it arrived in goes only as HTML (an instant replay sends its
+        # answer once); the page drops the sealed characters it has, then appends the rest.
+        start = max(self.streamed, self.done)
+        if len(self.source) > start:
+            out.append(["text", self.index, self.source[start:]])
+        self.streamed = len(self.source)
 
     def _seal(self, boundary: int, out: list[Op]) -> None:
         html = h.markdown_html(self.source[self.done : boundary])
@@ -116,6 +122,7 @@ class TextPart(Part):
         super().finish(blocks, snap, out)
         if len(self.source) > self.done:
             self._seal(len(self.source), out)
+            self.streamed = len(self.source)
         full = h.markdown_html(h.text_source(blocks, self.first_citation, snap.reconnects))
         if "".join(self.sealed) != full:  # e.g. a link reference defined after its use
             self.sealed = [full]

@@ -47,8 +47,14 @@ _ESM_PARTS: list[str] = []
 _URGENT = frozenset({"content_block_start", "content_block_stop", "error"})
 
 
+def _lean(source: str) -> str:
+    """The module without its comment lines and indentation: it goes over the wire once per view."""
+    lines = (line.strip() for line in source.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))
+
+
 def _esm() -> str:
-    return "\n".join([*_ESM_PARTS, (_STATIC / "view.js").read_text(encoding="utf-8")])
+    return "\n".join([*_ESM_PARTS, _lean((_STATIC / "view.js").read_text(encoding="utf-8"))])
 
 
 class StreamWidget(anywidget.AnyWidget):
@@ -235,7 +241,7 @@ class StreamView:
             self._last_footer = now
             self._first_token_shown = snap.first_token_at is not None
             self._slot("footer", h.footer_html(snap), ops)
-        lines = self._log.take(final=final)
+        lines = self._log.take(final=final)[-self._log.lines.maxlen :]  # the page keeps no more
         if lines:
             ops.append(["log", lines, self._log.count])
         for extra in self.extras:

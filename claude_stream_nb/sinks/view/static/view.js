@@ -11,7 +11,9 @@
 //     ["stop", index, t]          its block stopped at stream time t
 //     ["slot", index|null, name, html]   replace what a slot shows (view-level when index is null)
 //     ["text", index, text]       append to the part's open stream (markdown tail, thinking, tool arguments)
-//     ["seal", index, html, n]    the first n characters of a text part's tail are a finished block: html
+//     ["seal", index, html, n]    the next n characters of a text part's source are a finished block: html
+//                                 (the page drops what it holds of them; text sealed in the frame it came in
+//                                 is not sent as text at all: the "text" op after the seal starts past it)
 //     ["reset", index, html]      a text part's whole HTML (the final render differed from the sealed pieces)
 //     ["auto", key, open]         open/close a collapsible, unless the user already chose
 //     ["log", lines, count]       event-log lines to append (plain text), and the log's summary
@@ -90,6 +92,8 @@ const ITEM = /^\s*([-+*]|\d{1,9}[.)])\s+/;
  * code block, never as raw backticks. */
 function renderTail(src) {
   const lines = src.split("\n");
+  // A last line that may yet become a list marker ("3", "3.", "-") waits for what follows.
+  if (/^\s*(\d{1,9}[.)]?|[-+*])\s*$/.test(lines[lines.length - 1])) lines.pop();
   let html = "";
   for (let i = 0; i < lines.length; ) {
     const line = lines[i];
