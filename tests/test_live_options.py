@@ -158,6 +158,19 @@ def test_max_retries_per_call_is_honoured_not_clamped(server: Loopback, call: Ca
     assert [r.headers["x-stainless-retry-count"] for r in script.requests] == [str(n) for n in range(retries + 1)]
 
 
+@pytest.mark.slow  # the reconnect waits: 0.5 + 1 + 1.5 + 2 s
+def test_max_reconnects_per_call_is_honoured_not_clamped(server: Loopback, call: Call) -> None:
+    events = load_fixture("plain_text").events
+    cut = Answer(body=PLAIN, cut=len(b"".join(e.raw for e in events[:5])) + 10)
+    script = server.play(cut)
+    began = time.monotonic()
+    with pytest.raises(ConnectionFailed, match=r"\(after 4 reconnects\)"):
+        call(client(server, max_reconnects=2), max_reconnects=4, **ASK)
+    assert len(script.requests) == 5
+    assert time.monotonic() - began < 8  # waits 0.5, 1, 1.5, 2 s between them
+    assert [len(r.json()["messages"]) for r in script.requests] == [1, 2, 2, 2, 2]  # each one continues
+
+
 @pytest.mark.parametrize("option", ["max_retries", "max_reconnects"])
 @pytest.mark.parametrize("value", [MAX_ATTEMPTS + 1, -1])
 def test_counts_out_of_range_are_refused(server: Loopback, call: Call, option: str, value: int) -> None:
