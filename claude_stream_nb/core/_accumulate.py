@@ -119,21 +119,18 @@ def _append_fast(snap: Snapshot, event: ContentBlockDelta) -> Snapshot | None:
     rope = _new(Rope)
     rope._parts, rope._n, rope._len, rope._joined = parts, text._n + 1, text._len + len(piece), None
     grown = _new(BlockState)
-    _set_dict(grown, {**block.__dict__, "text": rope, "deltas": block.deltas + 1})
+    _setattr(grown, "__dict__", {**block.__dict__, "text": rope, "deltas": block.deltas + 1})
     after = _new(Snapshot)
     grown_blocks = (grown,) if index == 0 else (*blocks[:-1], grown)
     state = {**snap.__dict__, "blocks": grown_blocks, "events": snap.events + 1, "last_event_at": at}
     if snap.first_token_at is None and at is not None:
         state["first_token_at"] = at
-    _set_dict(after, state)
+    _setattr(after, "__dict__", state)
     return after
 
 
 _new = object.__new__
-
-
-def _set_dict(obj: object, state: dict[str, Any]) -> None:
-    object.__setattr__(obj, "__dict__", state)
+_setattr = object.__setattr__  # how a frozen dataclass sets its own fields
 
 
 # --- one handler per event type: each records its changes ------------------------------------

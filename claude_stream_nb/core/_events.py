@@ -48,6 +48,7 @@ __all__ = [
 ]
 
 _NO_SSE = ServerSentEvent(event="", data="")
+_from_json = jiter.from_json
 
 
 # --- deltas -------------------------------------------------------------------------------
@@ -266,17 +267,17 @@ def _kind(value: object) -> str:
 
 def parse_event(sse: ServerSentEvent) -> Event:
     """Type one decoded SSE event. Never raises: bad input becomes ``MalformedEvent``."""
-    name = sse.event
-    if sse.problem:
-        return MalformedEvent(name=name, problem=sse.problem, sse=sse)
-    if name == "ping" and not sse.data.strip():
+    name, text, problem = sse.event, sse.data, sse.problem
+    if problem:
+        return MalformedEvent(name=name, problem=problem, sse=sse)
+    if name == "ping" and not text.strip():
         return PingEvent(sse=sse)
     try:
-        data = jiter.from_json(sse.data.encode())
+        data = _from_json(text.encode())
     except ValueError as exc:
-        snippet = sse.data[:60] + ("…" if len(sse.data) > 60 else "")
+        snippet = text[:60] + ("…" if len(text) > 60 else "")
         return MalformedEvent(name=name, problem=f"data is not JSON ({exc}): {snippet!r}", sse=sse)
-    if not isinstance(data, dict):
+    if type(data) is not dict:
         return MalformedEvent(name=name, problem=f"data should be a JSON object, got {_kind(data)}", sse=sse)
     # A stream without `event:` lines still names each event in the JSON "type".
     name = name or str(data.get("type", ""))

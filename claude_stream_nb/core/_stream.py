@@ -22,6 +22,7 @@ from ._sse import MAX_LINE, SSEDecoder
 __all__ = ["Sink", "StreamFold", "aconsume", "consume"]
 
 Chunk = tuple[bytes, "float | None"]
+_SLICE = 65536
 
 
 class Sink(Protocol):
@@ -47,11 +48,16 @@ class StreamFold:
 
     def ifeed(self, chunk: bytes, time: float | None = None) -> Iterator[tuple[Event, Snapshot]]:
         """:meth:`feed`, folding each event as it is taken: nothing is held onto, so a large
-        chunk does not keep thousands of snapshots alive. Iterate it to the end."""
-        for sse in self.decoder.feed(chunk, time):
-            event = parse_event(sse)
-            self.snapshot = snap = accumulate(self.snapshot, event)
-            yield event, snap
+        chunk does not keep thousands of snapshots alive. Iterate it to the end.
+
+        A large chunk is decoded a slice at a time, so thousands of decoded events are not
+        held at once either (that costs the garbage collector more than the decoding)."""
+        decode = self.decoder.feed
+        for start in range(0, len(chunk), _SLICE) if len(chunk) > _SLICE else (0,):
+            for sse in decode(chunk[start : start + _SLICE] if len(chunk) > _SLICE else chunk, time):
+                event = parse_event(sse)
+                self.snapshot = snap = accumulate(self.snapshot, event)
+                yield event, snap
 
     def iflush(self, time: float | None = None) -> Iterator[tuple[Event, Snapshot]]:
         """End of input, before :meth:`close`: the last event if it lacked only its closing blank
