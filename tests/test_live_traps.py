@@ -253,3 +253,15 @@ def test_show_record_keeps_the_previous_recording_when_the_sdk_stream_fails(
         run()
     assert path.read_bytes() == good
     assert load_fixture(tmp_path / "sdk.sse.partial").fold().state == "errored"
+
+
+@pytest.mark.parametrize("mode", ["stream", "astream"])
+def test_a_sink_that_raises_leaves_no_temporary_file(server: Loopback, tmp_path: Path, mode: str) -> None:
+    class Broken(Quiet):
+        def update(self, event: Any, snapshot: Any) -> None:
+            raise RuntimeError("the sink broke")
+
+    server.play(Answer(body=PLAIN.body))
+    with pytest.raises(RuntimeError, match="the sink broke"):
+        _call(server, mode, record=tmp_path / "x.sse", sink=Broken())
+    assert os.listdir(tmp_path) == []

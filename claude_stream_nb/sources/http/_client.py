@@ -191,6 +191,9 @@ class Client:
         except KeyboardInterrupt:
             call.session.interrupted(call.clock())
             raise
+        except Exception as exc:
+            call.session.broken(exc, call.clock())
+            raise
         return call.session.result()
 
     def _attempt(self, call: _Call, step: Step) -> Step:
@@ -252,6 +255,9 @@ class Client:
                 step = await self._aattempt(call, step)
         except (KeyboardInterrupt, asyncio.CancelledError):
             call.session.interrupted(call.clock())
+            raise
+        except Exception as exc:
+            call.session.broken(exc, call.clock())
             raise
         return call.session.result()
 

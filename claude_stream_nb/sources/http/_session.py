@@ -151,6 +151,12 @@ class Session:
         self.fold.stop(at)
         self._close()
 
+    def broken(self, exc: BaseException, at: float) -> None:
+        """Something failed outside the protocol (a sink raised): end it, keeping what came."""
+        if self.snapshot.state in ("waiting", "streaming"):
+            self.fold.snapshot = finish(self.snapshot, reason=f"{type(exc).__name__}: {exc}", at=at)
+        self._close()
+
     # --- outcomes -----------------------------------------------------------------------------
 
     def result(self) -> Message:
