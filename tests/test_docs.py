@@ -165,3 +165,19 @@ def test_the_readme_is_short_and_its_links_lead_somewhere() -> None:
     targets = re.findall(r"\]\(((?!https?:)[^)#]+)", readme)
     assert "docs/getting-started.md" in targets
     assert [t for t in targets if not (ROOT / t).exists()] == []
+
+
+@slow
+def test_the_tutorials_links_lead_to_pages(build: Build) -> None:
+    """mkdocs checks the links of markdown pages; the notebooks' pages are HTML, so here."""
+    broken = []
+    for notebook in NOTEBOOKS:
+        folder = build.site / "notebooks" / notebook.stem
+        page = (folder / "index.html").read_text(encoding="utf-8")
+        for href in re.findall(r'href="([^"#]+)"', page):
+            if re.match(r"[a-z]+:", href) or href.startswith("/"):
+                continue
+            target = (folder / href).resolve()
+            if not (target.is_file() or (target / "index.html").is_file()):
+                broken.append(f"{notebook.name}: {href}")
+    assert broken == []

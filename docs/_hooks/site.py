@@ -7,7 +7,9 @@
   table of bundled recordings, read from their headers; ``<!-- package-tree -->`` the table of
   the package's modules, each with the first line of its docstring.
 - A tutorial page's table of contents is read from its rendered headings: mkdocs-jupyter's
-  loses a heading's `code` (``## 2. `thinking_delta` `` became "2." linking to ``#2``).
+  loses a heading's `code` (``## 2. `thinking_delta` `` became "2." linking to ``#2``); its links
+  to other notebooks (``02_text.ipynb``, ``solutions/...``) lead to their pages. The solutions
+  are pages too, outside the nav.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import contextlib
 import html
 import io
 import os
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,7 @@ from mkdocs.structure.toc import get_toc
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 ROLE = re.compile(r":[a-z]+:`~?(?:[\w.]*\.)?([^`.]+)`")  # :func:`~.sinks.default_sink` -> `default_sink`
+NOTEBOOK_LINK = re.compile(r'href="(?![a-z]+:)([^"#?]+\.ipynb)"')
 HEADING = re.compile(r'<h([1-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.DOTALL)
 TAG = re.compile(r"<[^>]+>")
 HELP = re.compile(r"^<!-- help: claude-stream-nb ?([a-z ]*?) ?-->$", re.MULTILINE)
@@ -35,10 +39,11 @@ HELP = re.compile(r"^<!-- help: claude-stream-nb ?([a-z ]*?) ?-->$", re.MULTILIN
 
 @event_priority(100)  # before mkdocs-jupyter's on_files, which turns .ipynb files into pages
 def on_files(files: Files, config: Any) -> Files:
-    for notebook in sorted(NOTEBOOKS.glob("*.ipynb")):  # not solutions/: the exercises' answers
+    for notebook in sorted([*NOTEBOOKS.glob("*.ipynb"), *NOTEBOOKS.glob("solutions/*.ipynb")]):
         # src_dir is the checkout, so the file's path is notebooks/NAME.ipynb there and on the site
         # (mkdocs-jupyter's page wrapper needs a real src_dir, not File.generated's abs_src_path).
-        files.append(File(f"notebooks/{notebook.name}", str(ROOT), config["site_dir"], config["use_directory_urls"]))
+        path = notebook.relative_to(ROOT).as_posix()
+        files.append(File(path, str(ROOT), config["site_dir"], config["use_directory_urls"]))
     return files
 
 
@@ -51,7 +56,15 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
 def on_page_content(html_text: str, page: Any, config: Any, files: Files) -> str:
     if page.file.src_uri.endswith(".ipynb"):
         page.toc = get_toc(_heading_tokens(html_text))
+        html_text = NOTEBOOK_LINK.sub(lambda match: _page_link(match, page, files), html_text)
     return html_text
+
+
+def _page_link(match: re.Match[str], page: Any, files: Files) -> str:
+    """``href="02_text.ipynb"`` on a notebook's page -> the URL of that notebook's page."""
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), match.group(1)))
+    file = files.get_file_from_path(target)
+    return f'href="{file.url_relative_to(page.file)}"' if file is not None else match.group(0)
 
 
 def _heading_tokens(html_text: str) -> list[dict[str, Any]]:
