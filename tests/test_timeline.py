@@ -294,3 +294,28 @@ def test_the_docs_show_what_the_timeline_prints() -> None:
     for name in ("plain_text", "long_markdown"):
         assert timeline_of(name).text(axis=60) in page, name
     assert timeline_of("thinking_tool_use").text() in page
+
+
+def test_the_view_gets_a_few_small_updates_not_one_per_delta() -> None:
+    from claude_stream_nb.sinks._timeline_view import TimelineExtra
+
+    now = [0.0]
+    extra = TimelineExtra(clock=lambda: now[0])
+    fold = StreamFold()
+    ops = []
+    for chunk in load_fixture("long_markdown").chunks():  # a frame after every event, 1/24 s apart
+        for event, snap in fold.ifeed(chunk.raw, chunk.time):
+            extra.update(event, snap)
+        now[0] += 1 / 24
+        ops += extra.frame_ops(fold.snapshot, final=False)
+    ops += extra.frame_ops(fold.close(), final=True)
+    seconds = now[0]
+    assert len(ops) <= seconds * 4 + 2  # four a second at most, and the final one
+    assert ops[-1][1]["marks"][-1]["kind"] == "end"
+    sizes = [len(json.dumps(op)) for op in ops]
+    assert max(sizes[:-1]) < 300  # a quarter of a second's news is a few dozen bytes
+    model = Timeline().model() | {"marks": []}
+    for _, update in ops:
+        apply_update(model, update)
+    assert model == extra.timeline.model()
+    assert extra.transcript_html(fold.snapshot) == extra.timeline.svg()

@@ -1,8 +1,8 @@
 // claude-stream-nb: the stream's timeline in the live view (concatenated before view.js).
 //
 // The kernel's Timeline (claude_stream_nb/sinks/_timeline.py) sends, at most once a view frame,
-// ["timeline", update]: what changed since the last frame (new ticks summed per 1/30 s bucket,
-// lanes that started or stopped, new marks, gaps, tool runs). view.js hands each one to
+// ["timeline", update]: what changed since the last one (new ticks summed per 1/30 s bucket, as
+// runs of counts; lanes that started or stopped, new marks, gaps, tool runs). view.js hands each one to
 // csnTimeline(slot, update, ctx). This module folds the updates into the same JSON model the
 // kernel keeps (apply = apply_update) and, only while the Timeline section is open, draws it:
 // the same SVG elements, geometry and class names as render/_timeline_svg.py draws for the saved
@@ -63,12 +63,15 @@ const csnTl = (() => {
       }
     }
     for (const mark of update.marks || []) model.marks.push({ ...mark });
-    if (update.ticks) {
+    if (update.tk) { // runs [lane, first bucket, count, count, ...] (zeros: holes)
       const counts = new Map(model.ticks.map(([lane, bucket, count]) => [`${lane},${bucket}`, [lane, bucket, count]]));
-      for (const [lane, bucket, count] of update.ticks) {
-        const key = `${lane},${bucket}`;
-        const old = counts.get(key);
-        counts.set(key, [lane, bucket, (old ? old[2] : 0) + count]);
+      for (const [lane, first, ...run] of update.tk) {
+        run.forEach((count, offset) => {
+          if (!count) return;
+          const key = `${lane},${first + offset}`;
+          const old = counts.get(key);
+          counts.set(key, [lane, first + offset, (old ? old[2] : 0) + count]);
+        });
       }
       model.ticks = [...counts.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     }
