@@ -424,6 +424,75 @@ def test_a_failed_turn_cancels_the_tools_it_started_and_raises(mode: str, kind: 
         release.set()
 
 
+def test_both_launchers_report_outcomes_wake_the_runner_and_cancel_coroutines(mode: str) -> None:
+    """ThreadLauncher (run_agent's) and LoopLauncher (arun_agent's) keep the same promises."""
+    from claude_stream_nb.agent._launch import LoopLauncher, Outcome, ThreadLauncher
+
+    cancelled = threading.Event()
+
+    def double(x: int) -> int:
+        time.sleep(0.05)
+        return 2 * x
+
+    def fail() -> None:
+        raise ValueError("no")
+
+    async def forever() -> None:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    async def triple(x: int) -> int:
+        await asyncio.sleep(0.05)
+        return 3 * x
+
+    def check(outcomes: dict[str, Outcome], woke: float) -> None:
+        assert woke < 2  # woken by the first call to end, not by the 5 s timeout
+        assert outcomes["double"].value == 42
+        assert outcomes["triple"].value == 63
+        assert isinstance(outcomes["fail"].error, ValueError)
+        assert "forever" not in outcomes  # cancelled: no outcome
+        assert cancelled.is_set()
+
+    def start(launcher: Any, outcomes: dict[str, Outcome]) -> Any:
+        def report(name: str) -> Callable[[Outcome], None]:
+            return lambda outcome: outcomes.__setitem__(name, outcome)
+
+        launcher.start(double, {"x": 21}, False, report("double"))
+        launcher.start(fail, {}, False, report("fail"))
+        launcher.start(triple, {"x": 21}, True, report("triple"))
+        return launcher.start(forever, {}, True, report("forever"))
+
+    outcomes: dict[str, Outcome] = {}
+    if mode == "sync":
+        with ThreadLauncher(time.monotonic) as launcher:
+            cancel = start(launcher, outcomes)
+            began = time.monotonic()
+            launcher.wait(5)
+            woke = time.monotonic() - began
+            while len(outcomes) < 3:
+                launcher.wait(0.1)
+            cancel()
+        check(outcomes, woke)
+        return
+
+    async def in_loop() -> float:
+        launcher = LoopLauncher(time.monotonic)
+        cancel = start(launcher, outcomes)
+        began = time.monotonic()
+        await launcher.wait(5)
+        woke = time.monotonic() - began
+        while len(outcomes) < 3:
+            await launcher.wait(0.1)
+        cancel()
+        await launcher.aclose()
+        return woke
+
+    check(outcomes, asyncio.run(in_loop()))
+
+
 def test_the_loop_is_one_generator_both_drivers_share() -> None:
     """No I/O in the loop itself: driven by hand, it asks to stream, then to wait, then ends."""
     from claude_stream_nb.agent._launch import ThreadLauncher
