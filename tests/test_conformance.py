@@ -260,3 +260,130 @@ def test_through_replay_transport_and_the_live_client(name: str) -> None:
     assert message.state == "complete"
     assert dict(message) == ours.to_message()
     assert [p.message for p in message.snapshot.problems] == [p.message for p in ours.problems]
+
+
+# --- what the recorded streams do not reach: built here, same comparison -------------------------
+
+
+def _sse(*events: dict[str, Any]) -> bytes:
+    return b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+
+
+def _start(**extra: Any) -> dict[str, Any]:
+    usage = {"input_tokens": 30, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 1}
+    message = {"id": "msg_inline", "type": "message", "role": "assistant", "model": "claude-opus-4-7", "content": [],
+               "stop_reason": None, "stop_sequence": None, "usage": usage, **extra}  # fmt: skip
+    return {"type": "message_start", "message": message}
+
+
+def _block(index: int, block: dict[str, Any], *deltas: dict[str, Any], stop: bool = True) -> list[dict[str, Any]]:
+    out = [{"type": "content_block_start", "index": index, "content_block": block}]
+    out += [{"type": "content_block_delta", "index": index, "delta": d} for d in deltas]
+    return out + ([{"type": "content_block_stop", "index": index}] if stop else [])
+
+
+def _end(stop_reason: str, usage: dict[str, Any] | None = None, **extra: Any) -> list[dict[str, Any]]:
+    delta = {"stop_reason": stop_reason, "stop_sequence": None}
+    return [{"type": "message_delta", "delta": delta, "usage": usage or {"output_tokens": 40}, **extra},
+            {"type": "message_stop"}]  # fmt: skip
+
+
+MCP = {"type": "mcp_tool_use", "id": "mcptoolu_1", "name": "search", "server_name": "docs", "input": {}}
+USAGE = {  # every usage field the beta accumulator copies from message_delta
+    "input_tokens": 31, "cache_creation_input_tokens": 2, "cache_read_input_tokens": 3, "output_tokens": 44,
+    "server_tool_use": {"web_search_requests": 1, "web_fetch_requests": 0},
+    "output_tokens_details": {"thinking_tokens": 12},
+    "iterations": [{"type": "message", "input_tokens": 31, "output_tokens": 44}],
+    "fallback_credit": {"status": {"type": "redeemed"}},
+}  # fmt: skip
+# fmt: off
+INLINE: dict[str, tuple[bytes, bool]] = {  # name -> (stream, beta only)
+    "mcp_tool_use_and_result": (_sse(
+        _start(),
+        *_block(0, MCP, {"type": "input_json_delta", "partial_json": '{"q": "sse'},
+                {"type": "input_json_delta", "partial_json": '", "limit": 3}'}),
+        *_block(1, {"type": "mcp_tool_result", "tool_use_id": "mcptoolu_1", "is_error": False,
+                    "content": [{"type": "text", "text": "found"}]}),
+        *_end("end_turn"),
+    ), True),
+    "every_beta_usage_field": (
+        _sse(_start(), *_block(0, {"type": "text", "text": ""}), *_end("end_turn", USAGE)), True
+    ),
+    "fallback_mid_message_with_everything": (_sse(
+        _start(input_transformations=[], context_management=None),
+        *_block(0, {"type": "text", "text": ""}, {"type": "text_delta", "text": "I can't"}),
+        *_block(1, {"type": "fallback", "from": {"model": "claude-opus-4-7"}, "to": {"model": "claude-sonnet-4-5"},
+                    "trigger": {"type": "refusal", "category": None}}),
+        *_block(2, {"type": "text", "text": ""}, {"type": "text_delta", "text": "Here it is."}),
+        *_end("end_turn", USAGE, context_management={"applied_edits": []},
+              input_transformations=[{"type": "thinking_dropped", "path": "messages.0.content.0"}]),
+    ), True),
+    "compaction_delta_content_only": (_sse(
+        _start(),
+        *_block(0, {"type": "compaction", "content": None, "encrypted_content": "old"},
+                {"type": "compaction_delta", "content": "summary only"}),
+        *_end("end_turn"),
+    ), True),
+    "thinking_signature_citations_redacted": (_sse(
+        _start(),
+        *_block(0, {"type": "thinking", "thinking": "", "signature": ""}, {"type": "thinking_delta", "thinking": "Hm."},
+                {"type": "signature_delta", "signature": "c2ln"}),
+        *_block(1, {"type": "redacted_thinking", "data": "EmwKAhgB"}),
+        *_block(2, {"type": "text", "text": "", "citations": None},
+                {"type": "citations_delta", "citation": {"type": "char_location", "cited_text": "x",
+                                                         "document_index": 0, "start_char_index": 0,
+                                                         "end_char_index": 1}},
+                {"type": "text_delta", "text": "Cited."}),
+        *_end("end_turn", stop_details=None),
+    ), False),
+    "tool_cut_by_max_tokens_mid_string_and_number": (_sse(
+        _start(),
+        *_block(0, {"type": "tool_use", "id": "toolu_1", "name": "f", "input": {}, "caller": {"type": "direct"}},
+                {"type": "input_json_delta", "partial_json": '{"n": 12, "nested": {"ok": true, "s": "unfini'},
+                stop=False),
+        *_end("max_tokens"),
+    ), False),
+    "stop_details_then_container": (_sse(
+        _start(stop_details=None, container=None),
+        *_block(0, {"type": "text", "text": ""}, {"type": "text_delta", "text": "No."}),
+        {"type": "message_delta", "delta": {"stop_reason": "refusal", "stop_sequence": None,
+                                            "stop_details": {"type": "refusal", "category": "cyber"},
+                                            "container": {"id": "c1", "expires_at": "2030-01-01T00:00:00Z"}},
+         "usage": {"output_tokens": 3}},
+        {"type": "message_stop"},
+    ), False),
+}
+# fmt: on
+
+
+@pytest.mark.parametrize("name", INLINE)
+def test_inline_streams_agree_with_the_sdk(name: str) -> None:
+    body, only_beta = INLINE[name]
+    ours = fold([body])
+    assert ours.state == "complete"
+    assert not [p for p in ours.problems if p.severity == "error"]
+    message = instants(ours.to_message())
+    for beta in [True] if only_beta else [False, True]:
+        assert message == run_sdk(body, beta=beta), f"{'beta' if beta else 'plain'} SDK"
+    assert instants(fold(pieces(body, 3)).to_message()) == message
+
+
+def test_the_inline_streams_say_what_they_test() -> None:
+    """The fields each inline stream is about reach the final message (not a vacuous equality)."""
+    mcp = fold([INLINE["mcp_tool_use_and_result"][0]]).to_message()
+    assert mcp["content"][0]["input"] == {"q": "sse", "limit": 3}
+    usage = fold([INLINE["every_beta_usage_field"][0]]).to_message()["usage"]
+    assert usage == {**USAGE}
+    fallback = fold([INLINE["fallback_mid_message_with_everything"][0]]).to_message()
+    assert fallback["model"] == "claude-sonnet-4-5"
+    assert fallback["context_management"] == {"applied_edits": []}
+    assert fallback["input_transformations"] == [{"type": "thinking_dropped", "path": "messages.0.content.0"}]
+    compaction = fold([INLINE["compaction_delta_content_only"][0]]).to_message()["content"][0]
+    assert (compaction["content"], compaction["encrypted_content"]) == ("summary only", None)
+    cut = fold([INLINE["tool_cut_by_max_tokens_mid_string_and_number"][0]])
+    assert cut.to_message()["content"][0]["input"] == {"n": 12, "nested": {"ok": True}}  # the open string dropped
+    assert cut.to_message()["content"][0]["caller"] == {"type": "direct"}
+    assert cut.blocks[0].partial_input().value == {"n": 12, "nested": {"ok": True, "s": "unfini"}}  # the live view
+    stop = fold([INLINE["stop_details_then_container"][0]]).to_message()
+    assert stop["stop_details"] == {"type": "refusal", "category": "cyber"}
+    assert stop["container"]["id"] == "c1"
