@@ -273,6 +273,9 @@ def test_a_body_past_the_limit_is_413(fake: Make) -> None:
     big = {**VALID, "messages": [{"role": "user", "content": "x" * 2000}]}
     message = refused(client.post("/v1/messages", json=big), 413, "request_too_large")
     assert message.startswith("Request exceeds the maximum allowed number of bytes")
+    chunked = client.post("/v1/messages", content=iter([json.dumps(big).encode()]))  # no content-length
+    assert "content-length" not in chunked.request.headers
+    refused(chunked, 413, "request_too_large")
     assert client.post("/v1/messages", json=VALID).status_code == 200
 
 
