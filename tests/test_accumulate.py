@@ -264,3 +264,72 @@ def test_the_fold_never_changes_the_snapshot_it_is_given() -> None:
     assert (branch.text, other.text, snapshots[4].text) == ("one two ", "one three", "one two ")
     assert snapshots[-1].state == "complete"
     assert snapshots[3].state == "streaming"
+
+
+def test_a_compaction_delta_replaces_content_and_encrypted_content() -> None:
+    block = {"type": "compaction", "content": None, "encrypted_content": None, "signature": "s"}
+    items = [
+        message_start(),
+        start(0, block),
+        delta(0, type="compaction_delta", content="first", encrypted_content="E1"),
+        delta(0, type="compaction_delta", content="second", encrypted_content="E2"),
+        stop(0),
+        message_delta(),
+        message_stop(),
+    ]
+    snap = fold(items)
+    assert snap.to_message()["content"] == [{**block, "content": "second", "encrypted_content": "E2"}]
+    assert snap.problems == ()
+
+
+def test_a_fallback_block_makes_the_answering_model_the_messages_model() -> None:
+    fallback = {"type": "fallback", "from": {"model": "claude-test"}, "to": {"model": "claude-other"}, "trigger": {}}
+    snap = fold([message_start(), start(0, fallback), stop(0), *text_stream("hi")[1:]])
+    message = snap.to_message()
+    assert message["model"] == "claude-other"
+    assert message["content"][0] == fallback
+
+
+def test_message_delta_sets_the_stop_fields_and_the_known_top_level_fields() -> None:
+    extra = {
+        "context_management": {"applied_edits": [{"type": "clear_tool_uses_20250919"}]},
+        "input_transformations": [],
+        "vendor_field": {"kept": "on the event only"},
+    }
+    end = (
+        "message_delta",
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "refusal", "container": {"id": "c"}, "new_field": 1},
+            "usage": {"output_tokens": 5, "iterations": [{"type": "message"}], "cache_creation": {"x": 1}},
+            **extra,
+        },
+    )
+    snap = fold([message_start(stop_details={"type": "refusal"}), end, message_stop()])
+    message = snap.to_message()
+    # stop_reason/stop_sequence/stop_details: the delta's, null when it leaves one out (as the SDK).
+    assert (message["stop_reason"], message["stop_sequence"], message["stop_details"]) == ("refusal", None, None)
+    assert message["container"] == {"id": "c"}
+    assert message["new_field"] == 1  # a delta field is a change to the message
+    assert message["context_management"] == extra["context_management"]
+    assert message["input_transformations"] == []
+    assert "vendor_field" not in message
+    assert message["usage"] == {"input_tokens": 10, "output_tokens": 5, "iterations": [{"type": "message"}],
+                                "cache_creation": {"x": 1}}  # fmt: skip
+
+
+def test_problems_and_unknown_events_are_append_only_and_earlier_snapshots_keep_theirs() -> None:
+    items = [message_start()]
+    items += [(f"vendor_{i}", {"type": f"vendor_{i}"}) for i in range(5)]
+    items += [text(7, "orphan")]
+    snaps = [Snapshot()]
+    for sse in decode_all([encode(items)]):
+        snaps.append(accumulate(snaps[-1], parse_event(sse)))
+    assert [len(s.unknown_events) for s in snaps] == [0, 0, 1, 2, 3, 4, 5, 5]
+    assert [len(s.problems) for s in snaps] == [0, 0, 0, 0, 0, 0, 0, 1]
+    # A branch from an earlier snapshot does not show up in the later ones, nor they in it.
+    branch = accumulate(snaps[3], parse_event(decode_all([encode([("other", {"type": "other"})])])[0]))
+    assert [e.name for e in branch.unknown_events] == ["vendor_0", "vendor_1", "other"]
+    assert [e.name for e in snaps[-1].unknown_events] == [f"vendor_{i}" for i in range(5)]
+    assert snaps[3].unknown_events[-1].name == "vendor_1"
+    assert snaps[-1].problems[0].severity == "error"

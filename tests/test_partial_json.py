@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import jiter
 import pytest
 
-from claude_stream_nb.core._partial_json import parse_final, parse_partial
+from claude_stream_nb.core._partial_json import parse_cut, parse_final, parse_partial
 
 
 @pytest.mark.parametrize(
@@ -60,3 +61,20 @@ def test_final_parse_of_invalid_json() -> None:
     assert value == {}
     assert error is not None
     assert error.startswith("invalid JSON")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ('{"a": 1, "b": "unfini', {"a": 1}),  # an unfinished trailing string is dropped, as the SDK does
+        ('{"n": 12', {"n": 12}),  # an unfinished number is kept, as the SDK does
+        ('{"list": ["x", "y', {"list": ["x"]}),
+        ('{"whole": true}', {"whole": True}),
+        ("", {}),
+        ("{oops", {}),
+    ],
+)
+def test_a_cut_tool_input_is_the_sdks_partial_parse(text: str, value: object) -> None:
+    assert parse_cut(text) == value
+    if text.strip() and text != "{oops":
+        assert parse_cut(text) == jiter.from_json(text.encode(), partial_mode=True)

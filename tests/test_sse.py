@@ -121,3 +121,57 @@ def test_encode_event_round_trips_multiline_data() -> None:
     raw = encode_event("x", "line one\nline two")
     (event,) = decode_all([raw])
     assert (event.event, event.data) == ("x", "line one\nline two")
+
+
+@pytest.mark.parametrize("ending", [b"", b"\n", b"\r", b"\r\n"])
+@pytest.mark.parametrize("size", [1, 3, 1000])
+def test_a_whole_last_event_without_its_blank_line_is_dispatched_at_flush(ending: bytes, size: int) -> None:
+    first = b"event: ping\ndata: {}\n\n"
+    last = b'event: message_stop\ndata: {"type":"message_stop"}' + ending
+    decoder = SSEDecoder()
+    events = [e for chunk in chunked(first + last, size) for e in decoder.feed(chunk)]
+    assert [e.event for e in events] == ["ping"]
+    assert decoder.unterminated is None
+    (final,) = decoder.flush()
+    assert (final.event, final.data) == ("message_stop", '{"type":"message_stop"}')
+    assert (final.number, final.offset) == (2, len(first))
+    assert final.raw == last  # its bytes exactly
+    assert decoder.pending == b""
+    assert decoder.unterminated == 2
+    assert decoder.flush() == []  # once
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [b'data: {"type":"message_st', b"data: 12", b"event: message_stop\n", b": only a comment", b"data: not json"],
+)
+def test_an_event_cut_inside_its_data_stays_pending_at_flush(tail: bytes) -> None:
+    decoder = SSEDecoder()
+    decoder.feed(b"data: {}\n\n" + tail)
+    assert decoder.flush() == []
+    assert decoder.pending == tail
+    assert decoder.unterminated is None
+
+
+@pytest.mark.parametrize("size", [1, 7, 8192, 1 << 20])
+def test_a_line_over_max_line_stops_the_decoder_keeping_the_events_before(size: int) -> None:
+    body = b"data: {}\n\n" + b"data: " + b"x" * 5000 + b"\n\ndata: {}\n\n"
+    decoder = SSEDecoder(max_line=4096)
+    events = [e for chunk in chunked(body, size) for e in decoder.feed(chunk)]
+    assert [e.data for e in events] == ["{}"]
+    assert decoder.failure is not None
+    assert "longer than 4096 bytes (from byte 10, in event 2)" in decoder.failure
+    assert decoder.position == len(body)
+    assert decoder.flush() == []
+
+
+def test_a_long_line_arriving_in_small_chunks_is_scanned_once() -> None:
+    """Linear: the search for the event's end resumes where it stopped (the bench times it)."""
+    decoder = SSEDecoder()
+    line = b"data: " + b"y" * 200_000
+    for chunk in chunked(line, 100):
+        assert decoder.feed(chunk) == []
+    assert decoder.pending == line
+    (event,) = decoder.feed(b"\n\n")
+    assert event.data == "y" * 200_000
+    assert event.raw == line + b"\n\n"
