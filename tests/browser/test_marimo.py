@@ -162,3 +162,18 @@ def test_markdown_looks_like_markdown_in_marimo(app: MarimoPage) -> None:
     assert style["h2"]["size"] > style["p"]["size"]
     assert style["ul"]["bullets"] != "none", "a list has bullets"
     assert style["ul"]["indent"] >= 16
+
+
+def test_choosing_another_fixture_replays_it(app: MarimoPage) -> None:
+    """marimo runs the replay cell again when the drop-down changes: one view, the new answer."""
+    app.open("marimo_replay.py", fixture="plain_text", speed=8)
+    first = app.wait_for(lambda: app_state(app), lambda s: s["final"] is not None and s["state"] == "done")
+    app.page.get_by_role("combobox").select_option("thinking_text")
+    final = app.wait_for(
+        lambda: app_state(app), lambda s: s["final"] not in (None, first["final"]) and s["state"] == "done"
+    )
+    print(f"first {first['final']!r}; then {final['final']!r}; views on the page: {final['views']}")
+    assert fold_space(first["textContent"]) == expected_text("plain_text")
+    assert final["views"] == 1
+    assert fold_space(final["textContent"]) == expected_text("thinking_text")
+    assert f"{len(final_snapshot('thinking_text').text)} characters of text" in final["final"]
