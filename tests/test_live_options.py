@@ -105,6 +105,19 @@ def test_per_call_options_go_where_the_sdk_sends_them(server: Loopback, call: Ca
     assert body == {**ASK, "system": "Be brief.", "top_k": 5, "metadata": {"user_id": "u-1"}, "stream": True}
 
 
+def test_an_auth_token_is_sent_as_a_bearer_token(server: Loopback, call: Call, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.setenv("ANTHROPIC_AUTH_TOKEN", KEY)
+    script = server.play(Answer(body=PLAIN))
+    call(Client(base_url=server.url), **ASK)
+    assert script.requests[0].headers["authorization"] == f"Bearer {KEY}"
+    assert "x-api-key" not in script.requests[0].headers
+    monkeypatch.setenv("ANTHROPIC_API_KEY", KEY + "-key")  # the key first, as the SDK: the token unused
+    call(Client(base_url=server.url), **ASK)
+    assert script.requests[1].headers["x-api-key"] == KEY + "-key"
+    assert "authorization" not in script.requests[1].headers
+
+
 def test_an_unknown_keyword_is_a_type_error_before_anything_is_sent(server: Loopback, call: Call) -> None:
     script = server.play(Answer(body=PLAIN))
     with pytest.raises(TypeError, match=r"unexpected keyword argument 'max_retry' \(did you mean 'max_retries'\?\)"):

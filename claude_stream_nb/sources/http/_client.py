@@ -89,11 +89,13 @@ class Client:
             http_client, async_http_client = None, http_client
         if transport is not None and (http_client is not None or async_http_client is not None):
             raise ValueError(
-                "transport= and http_client= together: the transport would be ignored, as the given "
+                "transport= with an http client: the transport would be ignored, as the given "
                 "client has its own; build the client with it (httpx.Client(transport=...)) instead"
             )
         self._key = api_key if api_key is not None else os.environ.get("ANTHROPIC_API_KEY")
-        self._token = auth_token if auth_token is not None else os.environ.get("ANTHROPIC_AUTH_TOKEN")
+        if auth_token is None and not self._key:  # as the SDK: the API key first, then the token
+            auth_token = os.environ.get("ANTHROPIC_AUTH_TOKEN")
+        self._token = auth_token
         self.base_url = (base_url or os.environ.get("ANTHROPIC_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
         self.version = version
         self.auth = auth
