@@ -225,6 +225,19 @@ def test_a_reconnect_is_a_marked_gap_and_the_text_lane_goes_on(server: str) -> N
     assert "⟳ reconnect 1" in timeline.text()
 
 
+def test_a_block_the_continuation_discards_is_cut_at_the_reconnect(server: str) -> None:
+    timeline = Timeline()
+    message = _stream(server, "drop_after=6;attempts=1", "thinking_tool_use", timeline)
+    assert message.state == "complete"
+    model = timeline.model()
+    (gap,) = model["gaps"]
+    first, *rest = model["lanes"]
+    assert (first["type"], first["cut"], first["stop"]) == ("thinking", True, gap["start"])  # dropped, not continued
+    assert [(lane["type"], lane["cut"]) for lane in rest] == [("thinking", False), ("text", False), ("tool_use", False)]
+    assert all(lane["start"] >= gap["end"] for lane in rest)
+    assert "(cut)" in timeline.text().splitlines()[1]
+
+
 def test_a_retry_is_a_gap_before_the_first_event(server: str) -> None:
     timeline = Timeline()
     message = _stream(server, "status=529;retry_after=1;attempts=1", "plain_text", timeline)
