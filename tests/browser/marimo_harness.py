@@ -194,6 +194,29 @@ return {h1: style('h1'), h2: style('h2'), p: style('p'), ul: style('ul')};
 """
 
 
+# At every animation frame, until stopped: whether the view is live, its state, its height, and the
+# page positions of the answer's first paragraphs and of the footer (known text, not pixels).
+RECORD_LAYOUT = """
+const frames = (window.csnLayout = []);
+const tick = () => {
+  const roots = deepAll('.csn[data-csn-view]');
+  const root = roots[roots.length - 1];
+  if (root) {
+    const top = (el) => el ? Math.round(el.getBoundingClientRect().top * 10) / 10 : null;
+    frames.push({
+      live: !!root.closest('.csn-host'),
+      state: root.querySelector('.csn-state')?.textContent ?? null,
+      height: Math.round(root.getBoundingClientRect().height * 10) / 10,
+      paragraphs: [...root.querySelectorAll('.csn-text p')].slice(0, 5).map(top),
+      footer: top(root.querySelector('.csn-footer')),
+    });
+  }
+  if (!window.csnLayoutStop) requestAnimationFrame(tick);
+};
+requestAnimationFrame(tick);
+"""
+
+
 class FrontEndPage:
     """What the marimo and Voilà pages share: sampling the page until a condition holds."""
 
@@ -212,6 +235,16 @@ class FrontEndPage:
         """The stream view's state (:data:`VIEW_STATE`)."""
         state: dict[str, Any] = self.read(VIEW_STATE)
         return state
+
+    def record_layout(self) -> None:
+        """Start recording the view's layout at every animation frame (:data:`RECORD_LAYOUT`)."""
+        self.read(RECORD_LAYOUT)
+
+    def layout(self) -> list[dict[str, Any]]:
+        """Stop recording; every frame recorded."""
+        stop = "() => { window.csnLayoutStop = true; return window.csnLayout; }"
+        frames: list[dict[str, Any]] = self.page.evaluate(stop)
+        return frames
 
     def markdown_style(self) -> dict[str, Any]:
         """How the answer's headings, paragraphs and lists are styled (:data:`MARKDOWN_STYLE`)."""
@@ -330,3 +363,23 @@ NOTEBOOKS = {
     "show.py": marimo_app(SHOW, DONE),
     "play.py": marimo_app(PLAY, DONE),
 }
+
+
+def end_of_stream_shift(frames: list[dict[str, Any]]) -> dict[str, Any]:
+    """How far the view's known text moved, and how much its height changed, from the first
+    animation frame that showed the stream ended to the last one recorded (after a transcript
+    swap, where the front end does one) -- and the frames' summary, to print."""
+    done = [i for i, frame in enumerate(frames) if frame["state"] == "done"]
+    if not done:
+        raise AssertionError(f"no frame showed the end of the stream; the last: {frames[-1:]}")
+    first, last = frames[done[0]], frames[-1]
+    points = list(zip([*first["paragraphs"], first["footer"]], [*last["paragraphs"], last["footer"]], strict=False))
+    moves = [abs(b - a) for a, b in points if a is not None and b is not None]
+    return {
+        "frames": len(frames),
+        "swapped": first["live"] and not last["live"],
+        "points": len(moves),
+        "moved": max(moves, default=0.0),
+        "height": (first["height"], last["height"]),
+        "grew": abs(last["height"] - first["height"]),
+    }

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import BrowserContext
 
 from .harness import expected_text, final_snapshot, fold_space, letters
-from .marimo_harness import MarimoPage, MarimoServer
+from .marimo_harness import MarimoPage, MarimoServer, end_of_stream_shift
 
 pytestmark = pytest.mark.browser
 
@@ -177,3 +177,17 @@ def test_choosing_another_fixture_replays_it(app: MarimoPage) -> None:
     assert final["views"] == 1
     assert fold_space(final["textContent"]) == expected_text("thinking_text")
     assert f"{len(final_snapshot('thinking_text').text)} characters of text" in final["final"]
+
+
+def test_ending_moves_nothing(app: MarimoPage) -> None:
+    """The end of the stream moves no line (marimo keeps the live widget)."""
+    app.open("marimo_replay.py", fixture="thinking_tool_use", speed=1)
+    app.wait_for(lambda: app.view(), lambda s: s["found"])
+    app.record_layout()
+    app.wait_for(lambda: app_state(app), lambda s: s["final"] is not None)
+    app.page.wait_for_timeout(500)
+    shift = end_of_stream_shift(app.layout())
+    print(f"at the end of the stream: {shift}")
+    assert shift["points"] >= 2
+    assert shift["moved"] <= 4, "no line moves more than 4 px"
+    assert shift["grew"] <= 4, "the view's height changes by 4 px at most"

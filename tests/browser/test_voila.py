@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import BrowserContext
 
 from .harness import REPO, expected_text, final_snapshot, fold_space, letters
+from .marimo_harness import end_of_stream_shift
 from .voila_harness import Dashboard, VoilaServer
 
 pytestmark = pytest.mark.browser
@@ -110,3 +111,16 @@ def test_dashboard_replays_again(dashboard: Dashboard) -> None:
     print(f"after two replays: {final.get('views')} view(s), {final['summary']!r}")
     assert final["views"] == 1
     assert fold_space(final["textContent"]) == expected_text("thinking_text")
+
+
+def test_dashboard_ending_moves_nothing(dashboard: Dashboard) -> None:
+    """The end of the stream (and the transcript taking the view's place) moves no line."""
+    start(dashboard, "thinking_tool_use", 1)
+    dashboard.record_layout()
+    dashboard.wait_for(lambda: state(dashboard), lambda s: s["summary"] is not None and s["ready"])
+    dashboard.page.wait_for_timeout(500)
+    shift = end_of_stream_shift(dashboard.layout())
+    print(f"at the end of the stream: {shift}")
+    assert shift["points"] >= 2
+    assert shift["moved"] <= 4, "no line moves more than 4 px"
+    assert shift["grew"] <= 4, "the view's height changes by 4 px at most"
