@@ -12,12 +12,14 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import assume, example, given, settings
+from hypothesis import strategies as st
 
 from claude_stream_nb.core._sse import decode_all, encode_event
 from claude_stream_nb.fake_api import serve_in_thread
 from claude_stream_nb.fake_api._scenario import FakeAPI, Request
 from claude_stream_nb.live import RecordingTransport, recording_transport
-from claude_stream_nb.sources._fixtures import dumps, load_fixture, read_fixture
+from claude_stream_nb.sources._fixtures import MAGIC, dumps, load_fixture, read_fixture
 from claude_stream_nb.sources._record import WireRecorder
 from claude_stream_nb.sources.http import Client
 
@@ -271,3 +273,28 @@ def test_a_fixture_without_seams_reads_as_before() -> None:
     assert fixture.connections == ()
     assert fixture.wire == [PLAIN.body]
     assert fixture.events == PLAIN.events
+
+
+_PIECES = [b"event: a\n", b'data: {"x": 1}\n', b"\n", b"\r\n", b"\r", b": note\n", b"data: \xe2\x98", b"\x83"]
+_WIRE = st.lists(st.sampled_from(_PIECES), max_size=30).map(b"".join)
+
+
+@settings(max_examples=150, deadline=None)
+@example(first=b"data: x\n\r", second=b"data: y\n\n", tail=b"", size=3)  # a CR ends the first connection
+@given(first=_WIRE, second=_WIRE, tail=st.binary(max_size=12), size=st.integers(1, 9))
+def test_any_bytes_on_any_connection_come_back_exactly(first: bytes, second: bytes, tail: bytes, size: int) -> None:
+    import io
+    import tempfile
+
+    assume(not first.startswith(b"\xef\xbb\xbf") and not second.startswith(b"\xef\xbb\xbf"))
+    with tempfile.TemporaryDirectory() as folder:
+        recorder = WireRecorder(Path(folder) / "p.sse", keep_partial=True)
+        for number, wire in enumerate([first + tail, second]):
+            recorder.connect(200, float(number), "test" if number else None)
+            for offset in range(0, len(wire), size):
+                recorder.data(wire[offset : offset + size], number + offset / 1000)
+        saved = recorder.finish()
+        assert saved is not None
+        data = saved.read_bytes()
+    assert read_fixture(data).wire == [first + tail, second]
+    assert io.BytesIO(data).read(len(MAGIC)) == MAGIC

@@ -67,7 +67,7 @@ __all__ = [
 _DATA = "claude_stream_nb"  # the bundled recordings: claude_stream_nb/fixtures/*.sse
 MAGIC = b": claude-stream-nb fixture 1"
 _TIME = re.compile(rb": t=(\d+(?:\.\d+)?)\r?\n")
-_SEAM = re.compile(rb"^: seam: ([^\r\n]*)\r?\n", re.M)
+_SEAM = re.compile(rb"(?:^|(?<=\r)): seam: ([^\r\n]*)\r?\n", re.M)  # a line's start: after LF or CR
 _CUT = re.compile(rb"(?:: t=(\d+(?:\.\d+)?)\r?\n)?: cut: ([^\r\n]*)\r?\n")
 _SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie"})
 _SECRET_KEYS = frozenset({"api_key", "apikey", "x-api-key", "authorization", "auth_token"})
