@@ -112,6 +112,9 @@ class MarimoServer(ServerProcess):
     def start(self, timeout: float = 60) -> None:
         for name, source in NOTEBOOKS.items():
             (self.root / name).write_text(source)
+        config = self.base / "home" / "config" / "marimo" / "marimo.toml"
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text('[display]\ntheme = "system"\n')  # light or dark as the page's colour scheme says
         super().start(timeout)
 
     def command(self) -> list[str]:
@@ -217,6 +220,52 @@ requestAnimationFrame(tick);
 """
 
 
+# WCAG contrast of the view's text against what is painted behind it, from computed styles: each
+# colour is painted on a 1-pixel canvas and read back (so any CSS colour syntax counts), the
+# background is the first ancestor's (through shadow hosts) that is mostly opaque.
+CONTRAST = """
+const canvas = document.createElement('canvas');
+canvas.width = canvas.height = 1;
+const ctx = canvas.getContext('2d', {willReadFrequently: true});
+const rgba = (color) => {
+  ctx.clearRect(0, 0, 1, 1);
+  ctx.fillStyle = '#000';
+  ctx.fillStyle = color;
+  ctx.fillRect(0, 0, 1, 1);
+  const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
+  return [r, g, b, a / 255];
+};
+const behind = (el) => {
+  for (let e = el; e; e = e.parentElement || e.getRootNode().host) {
+    const c = rgba(getComputedStyle(e).backgroundColor);
+    if (c[3] > 0.5) return c;
+  }
+  return [255, 255, 255, 1];
+};
+const lum = ([r, g, b]) => {
+  const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+};
+const out = {};
+for (const [name, selector] of Object.entries(arg)) {
+  const el = deep(selector);
+  if (!el) { out[name] = null; continue; }
+  const [a, b] = [lum(rgba(getComputedStyle(el).color)), lum(behind(el))].sort((x, y) => y - x);
+  out[name] = Math.round(((a + 0.05) / (b + 0.05)) * 100) / 100;
+}
+return out;
+"""
+TEXTS = {
+    "answer": ".csn-text p",
+    "thinking": ".csn-thinking",
+    "thinking title": "details.csn-thinking-panel > summary",
+    "state": ".csn-state",
+    "tool name": ".csn-tool-name",
+    "tool arguments": ".csn-args",
+    "footer": ".csn-footer",
+}
+
+
 class FrontEndPage:
     """What the marimo and Voilà pages share: sampling the page until a condition holds."""
 
@@ -235,6 +284,11 @@ class FrontEndPage:
         """The stream view's state (:data:`VIEW_STATE`)."""
         state: dict[str, Any] = self.read(VIEW_STATE)
         return state
+
+    def contrast(self) -> dict[str, float | None]:
+        """The contrast of each of :data:`TEXTS` (``None``: not on the page)."""
+        ratios: dict[str, float | None] = self.read(CONTRAST, TEXTS)
+        return ratios
 
     def record_layout(self) -> None:
         """Start recording the view's layout at every animation frame (:data:`RECORD_LAYOUT`)."""
