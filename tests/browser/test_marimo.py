@@ -26,7 +26,7 @@ pytestmark = pytest.mark.browser
 def app(
     request: pytest.FixtureRequest, context: BrowserContext, marimo: MarimoServer, screenshots: Path
 ) -> Iterator[MarimoPage]:
-    name = re.sub(r"\W+", "-", request.node.originalname.removeprefix("test_")).strip("-")
+    name = re.sub(r"\W+", "-", request.node.name.removeprefix("test_")).strip("-")
     page = context.new_page()
     app = MarimoPage(page, marimo, screenshots, name)
     try:
@@ -215,7 +215,6 @@ def test_text_contrast_in_marimo(app: MarimoPage, scheme: str) -> None:
     app.thinking_summary().click()  # open, so its text is painted
     app.page.locator("details.csn-thinking-panel[open]").last.wait_for()
     ratios = app.contrast()
-    app.screenshot(scheme)
     print(f"contrast in marimo {scheme}: {ratios}")
     assert None not in ratios.values(), "every kind of text is on the page"
     low = {name: ratio for name, ratio in ratios.items() if ratio is not None and ratio < 4.5}

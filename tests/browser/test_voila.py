@@ -29,7 +29,7 @@ DASHBOARD = REPO / "examples" / "voila_dashboard.ipynb"
 def dashboard(
     request: pytest.FixtureRequest, context: BrowserContext, voila: VoilaServer, screenshots: Path
 ) -> Iterator[Dashboard]:
-    name = re.sub(r"\W+", "-", request.node.originalname.removeprefix("test_")).strip("-")
+    name = re.sub(r"\W+", "-", request.node.name.removeprefix("test_")).strip("-")
     page = context.new_page()
     dashboard = Dashboard(page, voila, screenshots, name)
     try:
