@@ -22,7 +22,7 @@ __all__ = ["COLORS", "MAX_ROWS", "render_svg"]
 
 W, X0, PAD_R = 720, 172, 16
 PW = W - X0 - PAD_R
-ROW, MROW, CH = 18, 13, 6
+ROW, MROW, CH, LABEL_ROWS = 18, 13, 6, 5
 MAX_ROWS = 60
 TICK_BUDGET = 1500
 STEPS = (0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 15, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600)
@@ -152,7 +152,7 @@ def tick_paths(model: dict[str, Any], tend: float) -> dict[int, str]:
 
 
 def labels_of(model: dict[str, Any], x: Any) -> list[dict[str, Any]]:
-    """Mark and gap labels, placed in up to three rows above the lanes so none overlap."""
+    """Mark and gap labels, placed in up to ``LABEL_ROWS`` rows above the lanes so none overlap."""
     items = [
         {"kind": m["kind"], "t": m["t"], "text": f"{m['label']} {_sec(m['t'])} s", "gap": False} for m in model["marks"]
     ]
@@ -164,7 +164,7 @@ def labels_of(model: dict[str, Any], x: Any) -> list[dict[str, Any]]:
         end_anchor = at + 3 + width > W - 2
         a = at - 3 - width if end_anchor else at + 3
         row = next((r for r, e in enumerate(ends) if e + 4 <= a), -1)
-        if row < 0 and len(ends) < 3:
+        if row < 0 and len(ends) < LABEL_ROWS:
             ends.append(-1e9)
             row = len(ends) - 1
         elif row < 0:

@@ -11,7 +11,7 @@
 
 const csnTl = (() => {
   const W = 720, X0 = 172, PAD_R = 16, PW = W - X0 - PAD_R;
-  const ROW = 18, MROW = 13, CH = 6, MAX_ROWS = 60, TICK_BUDGET = 1500;
+  const ROW = 18, MROW = 13, CH = 6, LABEL_ROWS = 5, MAX_ROWS = 60, TICK_BUDGET = 1500;
   const STEPS = [0.1, 0.2, 0.25, 0.5, 1, 2, 2.5, 5, 10, 15, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600];
   const COLORS = {
     text: "#3b82f6", thinking: "#a855f7", tool: "#d97706", server: "#0d9488",
@@ -135,7 +135,7 @@ const csnTl = (() => {
       const endAnchor = at + 3 + width > W - 2;
       const a = endAnchor ? at - 3 - width : at + 3;
       let row = ends.findIndex((e) => e + 4 <= a);
-      if (row < 0 && ends.length < 3) {
+      if (row < 0 && ends.length < LABEL_ROWS) {
         ends.push(-1e9);
         row = ends.length - 1;
       } else if (row < 0) {
