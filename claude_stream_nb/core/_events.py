@@ -286,7 +286,13 @@ def parse_event(sse: ServerSentEvent) -> Event:
         if type(index) is int and type(delta) is dict:
             fast = _FAST_DELTAS.get(delta.get("type"))  # type: ignore[arg-type]
             if fast is not None and type(value := delta.get(fast[0])) is str:
-                return _delta_event(index, fast[1](value), sse)
+                # ContentBlockDelta(index=, delta=TextDelta(value), sse=), slots set by hand.
+                typed, event = _new(fast[1]), _new(ContentBlockDelta)
+                fast[2](typed, value)
+                _put_index(event, index)
+                _put_delta(event, typed)
+                _put_sse(event, sse)
+                return event
     try:
         return _typed(name, data, sse)
     except _FieldError as exc:
@@ -300,36 +306,21 @@ def _slot(cls: type, name: str) -> Callable[[Any, Any], None]:
     return setter
 
 
-def _maker(cls: type) -> Callable[[str], Any]:
-    """A constructor for a one-field frozen delta (``TextDelta(text)``...)."""
+def _fast(cls: type) -> tuple[str, type, Callable[[Any, Any], None]]:
+    """For a one-field delta (``TextDelta(text)``...): its JSON key, its class, its slot's setter."""
     (name,) = [f.name for f in fields(cls)]
-    put = _slot(cls, name)
-
-    def make(value: str) -> Any:
-        obj: Any = object.__new__(cls)
-        put(obj, value)
-        return obj
-
-    return make
+    return name, cls, _slot(cls, name)
 
 
-_FAST_DELTAS: dict[str, tuple[str, Callable[[str], Any]]] = {
-    "text_delta": ("text", _maker(TextDelta)),
-    "input_json_delta": ("partial_json", _maker(InputJsonDelta)),
-    "thinking_delta": ("thinking", _maker(ThinkingDelta)),
+_FAST_DELTAS: dict[str, tuple[str, type, Callable[[Any, Any], None]]] = {
+    "text_delta": _fast(TextDelta),
+    "input_json_delta": _fast(InputJsonDelta),
+    "thinking_delta": _fast(ThinkingDelta),
 }
+_new = object.__new__
 _put_index = _slot(ContentBlockDelta, "index")
 _put_delta = _slot(ContentBlockDelta, "delta")
 _put_sse = _slot(ContentBlockDelta, "sse")
-
-
-def _delta_event(index: int, delta: Delta, sse: ServerSentEvent) -> ContentBlockDelta:
-    """``ContentBlockDelta(index=, delta=, sse=)``, its slots set directly (see :func:`_maker`)."""
-    event = object.__new__(ContentBlockDelta)
-    _put_index(event, index)
-    _put_delta(event, delta)
-    _put_sse(event, sse)
-    return event
 
 
 def _typed(name: str, data: dict[str, Any], sse: ServerSentEvent) -> Event:

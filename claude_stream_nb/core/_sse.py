@@ -270,22 +270,23 @@ class SSEDecoder:
 
     def _canonical(self, buf: bytes, pos: int, stop: int, time: float | None, out: list[ServerSentEvent]) -> int:
         """Take whole ``event: X\\ndata: Y\\n\\n`` events from ``pos``; return where they end."""
-        match = _CANONICAL.match(buf, pos, stop)
+        match_at, append, limit = _CANONICAL.match, out.append, self.max_line
         count, offset, last_id = self._count, self._event_offset, self._last_id
+        match = match_at(buf, pos, stop)
         while match is not None:
             name, data = match.groups()
             end = match.end()
-            if end - pos > self.max_line:
+            if end - pos > limit:
                 break  # the field-by-field path stops there
             try:
                 fields = (name.decode(), data.decode(), last_id, None, buf[pos:end], offset, count + 1, time, None)
-                out.append(_new_event(ServerSentEvent, fields))
             except UnicodeDecodeError:
                 break  # the field-by-field path says where
+            append(_new_event(ServerSentEvent, fields))
             count += 1
             offset += end - pos
             pos = end
-            match = _CANONICAL.match(buf, pos, stop)
+            match = match_at(buf, pos, stop)
         self._count, self._event_offset = count, offset
         return pos
 
