@@ -287,7 +287,8 @@ def parse_event(sse: ServerSentEvent) -> Event:
             fast = _FAST_DELTAS.get(delta.get("type"))  # type: ignore[arg-type]
             if fast is not None and type(value := delta.get(fast[0])) is str:
                 # ContentBlockDelta(index=, delta=TextDelta(value), sse=), slots set by hand.
-                typed, event = _new(fast[1]), _new(ContentBlockDelta)
+                typed: Any = _new(fast[1])
+                event: ContentBlockDelta = _new(ContentBlockDelta)
                 fast[2](typed, value)
                 _put_index(event, index)
                 _put_delta(event, typed)
