@@ -224,3 +224,29 @@ def test_timeline_labels_are_readable_in_dark(notebook: Notebook, screenshots: P
     print(json.dumps(sorted({r["fill"] for r in ratios})))
     assert len(ratios) > 10
     assert worst["ratio"] >= 4.5
+
+
+OVERLAPS = """(svg) => {
+  document.body.replaceChildren(svg);
+  const boxes = [...svg.querySelectorAll('.csn-tl-marklabel, .csn-tl-label, .csn-tl-span, .csn-tl-tick')]
+    .map((el) => ({ text: el.textContent, box: el.getBoundingClientRect() }));
+  const hits = [];
+  boxes.forEach((a, i) => boxes.slice(i + 1).forEach((b) => {
+    const x = Math.min(a.box.right, b.box.right) - Math.max(a.box.left, b.box.left);
+    const y = Math.min(a.box.bottom, b.box.bottom) - Math.max(a.box.top, b.box.top);
+    if (x > 1 && y > 1) hits.push([a.text, b.text]);
+  }));
+  const svgBox = svg.getBoundingClientRect();
+  const out = (a) => a.box.left < svgBox.left - 1 || a.box.right > svgBox.right + 1;
+  const outside = boxes.filter(out).map((a) => a.text);
+  return { hits, outside };
+}"""
+
+
+def test_no_label_covers_another(blank: Page) -> None:
+    """Measured in the page: the text of marks, lanes, times and the axis never overlaps, and stays inside."""
+    models = {name: timeline_of(name).model() for name, _ in bundled_fixtures()}
+    models["plain_text on a 60 s axis"] = models["plain_text"] | {"axis": 60}
+    for name, model in models.items():
+        found = blank.evaluate(f"(m) => ({OVERLAPS})(csnTimeline.render(m))", model)
+        assert found == {"hits": [], "outside": []}, name
