@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -115,41 +116,64 @@ def test_bearer_auth_betas_and_version_are_configurable(server: str) -> None:
     assert headers["anthropic-version"] == "2026-10-21"
 
 
-def test_529_is_retried_after_retry_after(server: str) -> None:
+def test_529_is_retried_after_retry_after(server: str, mode: str) -> None:
     sink, out = quiet()
     log = Log()
     began = time.monotonic()
-    message = _with_fault(server, log, "status=529;retry_after=1;attempts=1", sink)
+    message = _with_fault(server, log, "status=529;retry_after=1;attempts=1", sink, mode=mode)
     assert time.monotonic() - began >= 1.0
     assert message.state == "complete"
     assert len(log.requests) == 2
     assert "retrying in 1.0 s (attempt 2)" in out.getvalue()
 
 
-def _with_fault(url: str, log: Log, fault: str, sink: Any, model: str = "plain_text", **options: Any) -> Any:
-    hooks = {"request": [log, lambda request: request.headers.__setitem__("x-fault", fault)]}
+def _with_fault(
+    url: str, log: Log, fault: str, sink: Any, model: str = "plain_text", mode: str = "stream", **options: Any
+) -> Any:
+    """One call with ``x-fault`` on every request, through ``stream`` or ``astream``."""
     read = options.pop("read", 10.0)
-    http = _http(timeout=httpx.Timeout(5.0, read=read), event_hooks=hooks)
-    with Claude(KEY, base_url=url, http_client=http, idle_timeout=read, **options) as claude:
-        return claude.stream(model=model, sink=sink, **ASK)
+    timeout = httpx.Timeout(5.0, read=read)
+    if mode == "stream":
+        http = _http(timeout=timeout, headers={"x-fault": fault}, event_hooks={"request": [log]})
+        with Claude(KEY, base_url=url, http_client=http, idle_timeout=read, **options) as claude:
+            return claude.stream(model=model, sink=sink, **ASK)
+
+    async def hook(request: httpx.Request) -> None:
+        log(request)
+
+    async def main() -> Any:
+        hooks = {"request": [hook]}
+        async with httpx.AsyncClient(timeout=timeout, headers={"x-fault": fault}, event_hooks=hooks) as http:
+            claude = Claude(KEY, base_url=url, http_client=http, idle_timeout=read, **options)
+            async with claude:
+                return await claude.astream(model=model, sink=sink, **ASK)
+
+    return asyncio.run(main())
 
 
-def test_429_waits_retry_after_ms(server: str) -> None:
+@pytest.fixture(params=["stream", "astream"])
+def mode(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def test_429_waits_retry_after_ms(server: str, mode: str) -> None:
     log = Log()
     began = time.monotonic()
-    message = _with_fault(server, log, "status=429;retry_after=0.4;attempts=2", quiet()[0])
+    message = _with_fault(server, log, "status=429;retry_after=0.4;attempts=2", quiet()[0], mode=mode)
     took = time.monotonic() - began
     assert message.state == "complete"
     assert len(log.requests) == 3
     assert 0.8 <= took < 3
 
 
-def test_401_is_not_retried_and_never_shows_the_key(server: str, caplog: pytest.LogCaptureFixture) -> None:
+def test_401_is_not_retried_and_never_shows_the_key(
+    server: str, caplog: pytest.LogCaptureFixture, mode: str
+) -> None:
     caplog.set_level(logging.DEBUG)
     sink, out = quiet()
     log = Log()
     with pytest.raises(AuthenticationError) as raised:
-        _with_fault(server, log, "status=401", sink)
+        _with_fault(server, log, "status=401", sink, mode=mode)
     error = raised.value
     assert len(log.requests) == 1
     assert (error.status, error.type) == (401, "authentication_error")
@@ -159,10 +183,10 @@ def test_401_is_not_retried_and_never_shows_the_key(server: str, caplog: pytest.
         assert KEY[:20] not in text
 
 
-def test_a_dropped_connection_is_continued_without_duplicate_text(server: str) -> None:
+def test_a_dropped_connection_is_continued_without_duplicate_text(server: str, mode: str) -> None:
     sink, out = quiet()
     log = Log()
-    message = _with_fault(server, log, "drop_after=8;attempts=1", sink, model="long_markdown")
+    message = _with_fault(server, log, "drop_after=8;attempts=1", sink, model="long_markdown", mode=mode)
     assert message.state == "complete"
     assert len(log.requests) == 2
     second = log.bodies()[1]
@@ -176,20 +200,20 @@ def test_a_dropped_connection_is_continued_without_duplicate_text(server: str) -
     assert "reconnecting to continue (1 of 2)" in out.getvalue()
 
 
-def test_a_stall_fires_the_idle_timeout_and_reconnects(server: str) -> None:
+def test_a_stall_fires_the_idle_timeout_and_reconnects(server: str, mode: str) -> None:
     log = Log()
     began = time.monotonic()
-    message = _with_fault(server, log, "stall=5;stall_after=6;attempts=1", quiet()[0], read=0.5)
+    message = _with_fault(server, log, "stall=5;stall_after=6;attempts=1", quiet()[0], read=0.5, mode=mode)
     assert time.monotonic() - began < 4
     assert message.state == "complete"
     assert message.text == final_text("plain_text")
     assert len(log.requests) == 2
 
 
-def test_reconnects_are_bounded(server: str) -> None:
+def test_reconnects_are_bounded(server: str, mode: str) -> None:
     log = Log()
     with pytest.raises(ConnectionFailed) as raised:
-        _with_fault(server, log, "drop_after=8", quiet()[0], max_reconnects=1)
+        _with_fault(server, log, "drop_after=8", quiet()[0], max_reconnects=1, mode=mode)
     assert len(log.requests) == 2
     partial = raised.value.message
     assert partial is not None
@@ -198,10 +222,10 @@ def test_reconnects_are_bounded(server: str) -> None:
     assert final_text("plain_text").startswith(partial.text.rstrip()[:20])
 
 
-def test_an_error_event_mid_stream_is_a_typed_error_with_the_partial_message(server: str) -> None:
+def test_an_error_event_mid_stream_is_a_typed_error_with_the_partial_message(server: str, mode: str) -> None:
     log = Log()
     with pytest.raises(InvalidRequestError) as raised:
-        _with_fault(server, log, "error_after=6;type=invalid_request_error", quiet()[0])
+        _with_fault(server, log, "error_after=6;type=invalid_request_error", quiet()[0], mode=mode)
     assert raised.value.status == 200
     assert len(log.requests) == 1  # not retryable: no reconnect
     partial = raised.value.message
@@ -210,18 +234,18 @@ def test_an_error_event_mid_stream_is_a_typed_error_with_the_partial_message(ser
     assert final_text("plain_text").startswith(partial.text)
 
 
-def test_an_overloaded_error_event_is_continued(server: str) -> None:
+def test_an_overloaded_error_event_is_continued(server: str, mode: str) -> None:
     log = Log()
-    message = _with_fault(server, log, "error_after=6;attempts=1", quiet()[0])
+    message = _with_fault(server, log, "error_after=6;attempts=1", quiet()[0], mode=mode)
     assert message.state == "complete"
     assert message.text == final_text("plain_text")
     assert len(log.requests) == 2
 
 
-def test_overloaded_error_event_every_time_raises_overloaded(server: str) -> None:
+def test_overloaded_error_event_every_time_raises_overloaded(server: str, mode: str) -> None:
     log = Log()
     with pytest.raises(OverloadedError) as raised:
-        _with_fault(server, log, "error_after=6", quiet()[0], max_reconnects=1)
+        _with_fault(server, log, "error_after=6", quiet()[0], max_reconnects=1, mode=mode)
     assert len(log.requests) == 2  # one reconnect, then the typed error
     partial = raised.value.message
     assert partial.state == "errored"
@@ -252,9 +276,9 @@ def test_the_view_shows_notices_and_the_transcript_keeps_the_join(server: str) -
     assert "reconnected 1×" in transcript
 
 
-def test_an_http_error_leaves_an_errored_snapshot(server: str) -> None:
+def test_an_http_error_leaves_an_errored_snapshot(server: str, mode: str) -> None:
     with pytest.raises(AuthenticationError) as raised:
-        _with_fault(server, Log(), "status=401", quiet()[0])
+        _with_fault(server, Log(), "status=401", quiet()[0], mode=mode)
     assert raised.value.message.state == "errored"
     assert raised.value.message.snapshot.error.type == "authentication_error"
 
