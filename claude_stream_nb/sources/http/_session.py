@@ -115,7 +115,7 @@ class Session:
             return self._fail(self._error_event(snap))  # the typed error (OverloadedError...), snapshot kept
         if not self.fold.started:  # never try to continue a stream that never started
             problems = "; ".join(p.message for p in snap.problems) or str(snap.end_reason)
-            return self._fail(UnexpectedResponseError(f"HTTP 200 with an event stream content type, but {problems}"))
+            return self._fail(UnexpectedResponseError(f"HTTP 200, but {problems}"))
         return self._reconnect(str(snap.end_reason or "the stream ended without message_stop"), at, snap)
 
     def not_sse(self, status: int, content_type: str, preview: bytes, at: float) -> Step:
