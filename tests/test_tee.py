@@ -298,3 +298,13 @@ def test_any_bytes_on_any_connection_come_back_exactly(first: bytes, second: byt
         data = saved.read_bytes()
     assert read_fixture(data).wire == [first + tail, second]
     assert io.BytesIO(data).read(len(MAGIC)) == MAGIC
+
+
+def test_the_fake_api_serves_a_recording_with_seams_as_the_joined_stream(server: Loopback, tmp_path: Path) -> None:
+    first, second = _cut_text()
+    server.play(first, second)
+    live = _stream(Client(KEY, base_url=server.url), "sync", record=tmp_path / "seamed.sse")
+    with serve_in_thread(tmp_path, speed=None) as url:
+        again = _stream(Client(KEY, base_url=url), "sync", model="seamed")
+    assert again.state == "complete"
+    assert again["content"] == live["content"]
