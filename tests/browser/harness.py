@@ -52,6 +52,13 @@ REPO = Path(__file__).resolve().parents[2]
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 # JupyterLab asks whether to fetch news on first start: say no up front (no toast, no request).
 NEWS_SETTING = ("@jupyterlab/apputils-extension/notification.jupyterlab-settings", {"fetchNews": "false"})
+# Notebook 7 turns an output taller than 1,820 px into a scroll box whenever the output changes -- for a
+# long answer, that is when the transcript replaces the live view (the widget grew without changing the
+# output). A host's choice for long outputs, not the view's; off here so the layout checks measure the view.
+SCROLL_SETTING = (
+    "@jupyter-notebook/notebook-extension/scroll-output.jupyterlab-settings",
+    {"autoScrollOutputs": False},
+)
 RATE_LIMIT_SIGNS = ("rate exceeded", "iopub messages resumed")  # what the server says and logs
 
 
@@ -72,9 +79,9 @@ class JupyterServer:
         dirs = {name: self.base / name for name in ("root", "config", "data", "runtime", "ipython", "settings", "ws")}
         for path in dirs.values():
             path.mkdir(parents=True, exist_ok=True)
-        name, setting = NEWS_SETTING
-        (dirs["settings"] / name).parent.mkdir(parents=True, exist_ok=True)
-        (dirs["settings"] / name).write_text(json.dumps(setting))
+        for name, setting in (NEWS_SETTING, SCROLL_SETTING):
+            (dirs["settings"] / name).parent.mkdir(parents=True, exist_ok=True)
+            (dirs["settings"] / name).write_text(json.dumps(setting))
         env = {
             **os.environ,
             "JUPYTER_CONFIG_DIR": str(dirs["config"]),
@@ -199,11 +206,16 @@ RECORD_FRAMES = """(area) => {
     const known = [...root.querySelectorAll('.csn-header, .csn-text > :not(.csn-tail), .csn-thinking-panel > summary, '
       + '.csn-tool-name, .csn-args, .csn-footer, .csn-log-box > summary')];
     const rects = {};
+    const origin = area.getBoundingClientRect();  // relative to the output area: a page scroll is no shift
     known.forEach((el, i) => {
       const r = el.getBoundingClientRect();
-      rects[`${i}:${el.className || el.tagName}:${el.textContent.slice(0, 24)}`] = [r.left, r.top, r.height];
+      const key = `${i}:${el.className || el.tagName}:${el.textContent.slice(0, 24)}`;
+      rects[key] = [r.left - origin.left, r.top - origin.top, r.height];
     });
-    return { rects, height: area.getBoundingClientRect().height };
+    const table = root.querySelector('table');
+    const sizes = [root, root.querySelector('.csn-text'), table]
+      .map((el) => el && [el.getBoundingClientRect().width, getComputedStyle(el).marginLeft]);
+    return { rects, height: area.getBoundingClientRect().height, sizes };
   };
   window.csnLastLive = null;
   window.csnFirstSaved = null;

@@ -46,7 +46,10 @@ def test_text_types_in_smoothly_and_nothing_moves_when_the_stream_ends(notebook:
     duration = 51.0 / 4
     before, after = notebook.end_positions()
     moved = {key: (before["rects"][key], rect) for key, rect in after["rects"].items() if key in before["rects"]}
-    worst = max(max(abs(a[0] - b[0]), abs(a[1] - b[1])) for a, b in moved.values())
+    shift = {key: max(abs(a[0] - b[0]), abs(a[1] - b[1])) for key, (a, b) in moved.items()}
+    worst = max(shift.values())
+    print("moved more than 4 px:", {key: round(v, 1) for key, v in shift.items() if v > 4})
+    print(f"widths and margins (root, text, table): live {before['sizes']}, saved {after['sizes']}")
     print(f"{len(samples)} samples, {len(streaming)} with partial text; {len(frames)} animation frames, "
           f"{len(set(frames))} different lengths; median step {sorted(steps)[len(steps) // 2]} letters")  # fmt: skip
     print(f"shrinking frames: {shrinking[:5]}; at the end {len(moved)} known lines moved at most {worst:.1f} px, "
@@ -56,7 +59,7 @@ def test_text_types_in_smoothly_and_nothing_moves_when_the_stream_ends(notebook:
     assert frames == sorted(frames), "no frame shows less text than the one before"
     # The kernel sends at most 12 frames a second; the page shows many more lengths than that: typing, not bursts.
     assert len(set(frames)) > 1.5 * 12 * duration
-    assert sorted(steps)[len(steps) // 2] <= 8
+    assert sorted(steps)[len(steps) // 2] <= 2 * frames[-1] / len(frames), "even steps, no bursts"
     assert len(letters(final["text"])) * 0.9 <= frames[-1] <= len(letters(final["text"]))
     assert fold_space(final["textContent"]) == expected_text("long_markdown")
     assert len(moved) >= 20
@@ -185,13 +188,15 @@ def test_the_event_log_opens_and_fills_while_a_replay_runs(notebook: Notebook) -
             if len(logs) == 10:
                 notebook.screenshot("log-open")
     final = notebook.output().evaluate(LOG_STATE)
-    counts = [len(log["lines"]) for log in logs]
+    counts = [int(re.search(r"\((\d+) events", log["summary"]).group(1)) for log in logs]
     print(f"{len(logs)} samples with the log open while streaming, lines {counts[:3]} … {counts[-3:]}; "
-          f"final {final['summary']!r}, {len(final['lines'])} lines, white-space {final['whiteSpace']}")  # fmt: skip
+          f"e.g. {logs[len(logs) // 2]['lines'][-2:]}; final {final['summary']!r}, {len(final['lines'])} lines, "
+          f"white-space {final['whiteSpace']}")  # fmt: skip
 
     assert len(logs) >= 5
     assert all(log["open"] and log["live"] for log in logs), "the click opened the log at once"
     assert counts[-1] > counts[0] > 0, "it fills in as the events arrive"
+    assert any("content_block_delta" in line for log in logs for line in log["lines"])
     assert final["open"], "still open, as the user left it"
     assert not final["live"]
     assert final["summary"] == "Event log (39 events)"

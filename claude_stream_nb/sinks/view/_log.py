@@ -69,11 +69,19 @@ class LogBook:
         run, self._run = self._run, None
         if run is None:
             return
+        self._put(self._run_line(run))
+
+    @staticmethod
+    def _run_line(run: _Run) -> str:
         if run.count == 1:
-            self._put(_line(run.first))
-        else:
-            what = f"×{run.count} on content[{run.index}] ({run.size:,} bytes of data)"
-            self._put(event_log_line(run.first.sse.time, "content_block_delta", what))
+            return _line(run.first)
+        what = f"×{run.count} on content[{run.index}] ({run.size:,} bytes of data)"
+        return event_log_line(run.first.sse.time, "content_block_delta", what)
+
+    def pending(self) -> str:
+        """The line of the run of deltas still growing ("" if none): shown last, replaced as it grows."""
+        run = self._run
+        return self._run_line(run) if run is not None else ""
 
     @property
     def count(self) -> str:

@@ -120,6 +120,8 @@ class StreamView:
         self._last_frame = -1e9
         self._last_footer = -1e9
         self._first_token_shown = False
+        self._log_pending = ""
+        self._last_pending = -1e9
         self._thread: threading.Thread | None = None
         self._history: list[dict[str, Any]] = []
         self._pending: dict[int, list[str]] = {}
@@ -242,8 +244,10 @@ class StreamView:
             self._first_token_shown = snap.first_token_at is not None
             self._slot("footer", h.footer_html(snap), ops)
         lines = self._log.take(final=final)[-self._log.lines.maxlen :]  # the page keeps no more
-        if lines:
-            ops.append(["log", lines, self._log.count])
+        pending = self._log.pending()
+        if lines or (pending != self._log_pending and (final or now - self._last_pending >= _FOOTER_EVERY)):
+            self._log_pending, self._last_pending = pending, now
+            ops.append(["log", lines, self._log.count, pending])
         for extra in self.extras:
             ops.extend(extra.frame_ops(snap, final))
         if final and not self._closed:

@@ -16,7 +16,8 @@
 //                                 is not sent as text at all: the "text" op after the seal starts past it)
 //     ["reset", index, html]      a text part's whole HTML (the final render differed from the sealed pieces)
 //     ["auto", key, open]         open/close a collapsible, unless the user already chose
-//     ["log", lines, count]       event-log lines to append (plain text), and the log's summary
+//     ["log", lines, count, run]  event-log lines to append (plain text), the log's summary, and the line of
+//                                 the deltas still arriving (shown last, replaced by the next log op)
 //     ["timeline", payload]       handed to csnTimeline(slot, payload, ctx) when a timeline module defines it
 //     ["end"]                     the stream ended: reveal everything now
 // Nothing already sent is sent again. A view rendered late (a second display, a page reload)
@@ -265,11 +266,11 @@ class View {
       const details = this.root.querySelector(`details[data-csn-key="${key}"]`);
       if (details) details.open = open;
     } else if (kind === "log") {
-      const [, lines, count] = op;
+      const [, lines, count, pending] = op;
       this.logLines.push(...lines);
       const keep = this.model.get("log_size") || 50;
       if (this.logLines.length > keep) this.logLines.splice(0, this.logLines.length - keep);
-      this.slots.log.textContent = this.logLines.join("\n");
+      this.slots.log.textContent = [...this.logLines, ...(pending ? [pending] : [])].join("\n");
       this.slots["log-count"].textContent = count;
     } else if (kind === "timeline") {
       if (typeof csnTimeline === "function") {
