@@ -116,8 +116,8 @@ class ConversationView:
         running = sum(run.status == "running" for run in self._runs.values())
         if running:
             parts.append(f"{running} tool{'s' if running != 1 else ''} running")
-        if self.result is not None:
-            parts.append(f'<span class="csn-state">{escape(self.result.reason)}</span>')
+        if self.result is not None:  # the reason is the footer's word: said once
+            parts.append('<span class="csn-state">done</span>')
         return f'<div class="csn-header">{" · ".join(parts)}</div>'
 
     def _footer_html(self) -> str:
