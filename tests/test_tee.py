@@ -175,7 +175,10 @@ def test_a_forced_reconnect_through_the_fake_api_is_recorded_as_served(tmp_path:
             sent.append(request.read())
             return self.inner.handle_request(request)
 
+        closed = False
+
         def close(self) -> None:
+            self.closed = True
             self.inner.close()
 
     path = tmp_path / "fake.sse"
@@ -188,7 +191,7 @@ def test_a_forced_reconnect_through_the_fake_api_is_recorded_as_served(tmp_path:
             default_headers={"x-fault": "drop_after=8;attempts=1"},
         )
         message = _stream(claude, "sync", model="long_markdown")
-    log.close()
+    assert log.closed  # the recording transport closes what it wraps, as httpx closes a transport
     assert message.state == "complete"
     api = FakeAPI.load(speed=None)
     served = []

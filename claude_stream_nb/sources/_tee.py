@@ -139,15 +139,15 @@ class _Tee:
             self._call = None
 
     def close(self) -> None:
-        """End the last recording (kept if complete, or as ``PATH.partial`` if asked); close
-        the transport made here."""
+        """End the last recording (kept if complete, or as ``PATH.partial`` if asked); close the
+        wrapped transport, as an httpx client closes the transport it is given."""
         self._end_call()
-        if self._sync is not None and not self._given:
+        if self._sync is not None:
             self._sync.close()
 
     async def aclose(self) -> None:
         self._end_call()
-        if self._async is not None and not self._given:
+        if self._async is not None:
             await self._async.aclose()
 
 
