@@ -333,3 +333,17 @@ def test_problems_and_unknown_events_are_append_only_and_earlier_snapshots_keep_
     assert [e.name for e in snaps[-1].unknown_events] == [f"vendor_{i}" for i in range(5)]
     assert snaps[3].unknown_events[-1].name == "vendor_1"
     assert snaps[-1].problems[0].severity == "error"
+
+
+def test_the_message_lists_a_missing_final_blank_line_as_a_warning() -> None:
+    from claude_stream_nb.core._message import Message
+    from claude_stream_nb.core._stream import StreamFold
+
+    body = encode(text_stream("done"))[:-1]  # `data: {"type":"message_stop"}\n` then EOF
+    stream = StreamFold()
+    stream.feed(body)
+    message = Message(stream.close())
+    assert message.state == "complete"
+    (warning,) = message.problems
+    assert (warning.severity, warning.offset) == ("warning", len(body))
+    assert "final blank line" in str(warning)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._snapshot import Snapshot
+from ._snapshot import Problem, Snapshot
 
 __all__ = ["Message"]
 
@@ -27,6 +27,12 @@ class Message(dict[str, Any]):
     @property
     def state(self) -> str:
         return self.snapshot.state
+
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """What was wrong (``severity="error"``) or unusual (``"warning"``: a last event without
+        its blank line, bytes after the end) about the stream, in order."""
+        return tuple(self.snapshot.problems)
 
     def __repr__(self) -> str:
         snap = self.snapshot
