@@ -319,7 +319,8 @@ def test_a_late_front_end_gets_the_history() -> None:
     sent_back: list[Any] = []
     view.widget.send = sent_back.append  # type: ignore[method-assign]
     view._on_msg(view.widget, {"hello": 0}, [])
-    assert sent_back == [{"history": view._history}]
+    view._on_msg(view.widget, {"hello": 1}, [])
+    assert sent_back == [{"history": view._history}, {"history": view._history[1:]}]
     assert [frame["n"] for frame in view._history] == list(range(1, view.frames + 1))
 
 

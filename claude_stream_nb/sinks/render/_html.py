@@ -118,7 +118,9 @@ def notices_html(notices: Sequence[str]) -> str:
 
 
 def footer_html(snap: Snapshot) -> str:
-    """How it went: a dash where a count is not known yet, never a bare ``?``."""
+    """How it went: a dash where a count is not known yet, never a bare ``?`` (nothing before any event)."""
+    if snap.events == 0 and snap.state == "waiting":
+        return ""
     ended = outcome(snap).replace("stopped: stopped by the user", "stopped by the user")
     parts = [f"<b>{escape(ended)}</b>"]
     parts += [escape(part.replace("? in", "– in").replace("/ ? out", "/ – out")) for part in metrics(snap)]

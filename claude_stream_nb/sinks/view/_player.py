@@ -48,6 +48,7 @@ class Player:
         self._lock = threading.RLock()
         self._thread: threading.Thread | None = None
         self.view = StreamView(self.title, threaded=False)
+        self.view.refresh()  # the shell (header: waiting) before the first step
 
         self.play_button = w.Button(description="▶ Play", layout=w.Layout(width="7em"))
         self.step_button = w.Button(description="⏭ Step", tooltip="one event", layout=w.Layout(width="7em"))
@@ -106,6 +107,7 @@ class Player:
         with self._lock:
             self.pause()
             old, self.view = self.view, StreamView(self.title, threaded=False)
+            self.view.refresh()
             self.stage.children = (self.view.widget,)
             close_tree(old.widget)
             self.position = 0

@@ -166,9 +166,9 @@ class StreamView:
                 self._frame()
 
     def refresh(self) -> None:
-        """Send a frame now (a player stepping event by event wants each one shown)."""
+        """Send a frame now, shown at once (a player stepping event by event wants each one shown)."""
         with self._cond:
-            self._frame()
+            self._frame(instant=True)
 
     def notice(self, text: str) -> None:
         """A word from the source (retrying, reconnecting), shown under the header."""
@@ -203,7 +203,7 @@ class StreamView:
 
     # --- frames -----------------------------------------------------------------------------
 
-    def _frame(self, final: bool = False) -> None:
+    def _frame(self, final: bool = False, instant: bool = False) -> None:
         final = final or self._closed  # after the end, only a runner's card states change
         snap = self.snapshot
         now = self._clock()
@@ -257,6 +257,8 @@ class StreamView:
             frame["t"] = round(snap.last_event_at, 3)
         if self._deltas:
             frame["d"] = self._deltas
+        if instant:
+            frame["i"] = 1
         self._deltas = {}
         self._history.append(frame)
         self.frames += 1
@@ -295,8 +297,9 @@ class StreamView:
     def _on_msg(self, widget: Any, content: Any, buffers: Any) -> None:
         """A front end that rendered late (a second display, a reloaded page) asks for the history."""
         if isinstance(content, dict) and "hello" in content:
+            have = content["hello"] if isinstance(content["hello"], int) else 0
             with self._cond:
-                self.widget.send({"history": self._history})
+                self.widget.send({"history": self._history[max(have, 0) :]})
 
     def _on_choice(self, change: Any) -> None:
         if self._closed and self._handle is not None:

@@ -5,6 +5,7 @@
 // frames (custom messages, at most ~12 a second; the page animates in between): {frame: {n, t, d, ops}} where
 //   n    the frame's number (1, 2, ...), t  seconds since the stream began (absent before the first event),
 //   d    {part index: deltas that arrived in it during this frame} (absent when none; for a timeline),
+//   i    1: show it at once (a player's step), not typed in,
 //   ops  a list of operations, applied in order:
 //     ["shell", html]             the view's root (header ... event log), once, first
 //     ["part", index, html, t]    a new part appended to the body (its block started at stream time t)
@@ -20,8 +21,9 @@
 //                                 the deltas still arriving (shown last, replaced by the next log op)
 //     ["timeline", payload]       handed to csnTimeline(slot, payload, ctx) when a timeline module defines it
 //     ["end"]                     the stream ended: reveal everything now
-// Nothing already sent is sent again. A view rendered late (a second display, a page reload)
-// says {hello: n}; the kernel answers {history: [frames...]} when it can.
+// Nothing already sent is sent again. A page that missed frames (reloaded mid-stream or after it)
+// says {hello: n} (the frames it has); the kernel answers {history: [frames n+1...]} when it can.
+// A second view of the same model in the same page rebuilds from the frames kept here, at once.
 //
 // The DOM (stable: browser tests and other front ends read it; same in the saved transcript):
 //   div.csn-host                                  (live only; carries JupyterLab's rendered-HTML classes)
@@ -141,7 +143,7 @@ function docOf(model) {
   const id = model.get("view_id") || "";
   let doc = docs.get(id);
   if (!doc) {
-    doc = { id, frames: [], views: new Set(), listening: false, gap: 1000 / 12, lastAt: 0 };
+    doc = { id, model, frames: [], views: new Set(), listening: false, asked: false, gap: 1000 / 12, lastAt: 0 };
     docs.set(id, doc);
   }
   if (!doc.listening) {
@@ -151,17 +153,26 @@ function docOf(model) {
   return doc;
 }
 
+/** Ask the kernel for the frames this page missed (it answers when it can: after a blocked cell). */
+function hello(doc) {
+  if (doc.asked) return;
+  doc.asked = true;
+  doc.model.send({ hello: doc.frames.length });
+}
+
 function receive(doc, msg) {
   if (msg && msg.frame) {
-    if (msg.frame.n !== doc.frames.length + 1) return; // a duplicate (the history already had it)
+    if (msg.frame.n <= doc.frames.length) return; // a duplicate (the history already had it)
+    if (msg.frame.n > doc.frames.length + 1) return hello(doc); // rendered mid-stream: earlier frames missed
     const now = performance.now();
     if (doc.lastAt) doc.gap = Math.min(500, 0.7 * doc.gap + 0.3 * (now - doc.lastAt));
     doc.lastAt = now;
     doc.frames.push(msg.frame);
     for (const view of doc.views) view.apply(msg.frame, false);
   } else if (msg && msg.history) {
-    const missing = msg.history.slice(doc.frames.length);
-    for (const frame of missing) {
+    doc.asked = false;
+    for (const frame of msg.history) {
+      if (frame.n !== doc.frames.length + 1) continue;
       doc.frames.push(frame);
       for (const view of doc.views) view.apply(frame, true);
     }
@@ -209,7 +220,7 @@ class View {
 
   apply(frame, instant) {
     for (const op of frame.ops) this.op(op);
-    if (instant || REDUCED) this.flush();
+    if (instant || frame.i || REDUCED) this.flush();
     else this.animate();
   }
 
@@ -384,7 +395,8 @@ export default {
     const view = new View(model, doc, el);
     for (const frame of doc.frames) view.apply(frame, true);
     doc.views.add(view);
-    if (!doc.frames.length) model.send({ hello: 0 }); // rendered late: ask the kernel for the history
+    // Nothing yet: a stream that has not begun, or a page reloaded after it: ask if nothing comes.
+    if (!doc.frames.length) setTimeout(() => { if (!doc.frames.length) hello(doc); }, 1000);
     return () => {
       doc.views.delete(view);
       view.dispose();
