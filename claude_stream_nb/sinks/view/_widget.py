@@ -243,7 +243,7 @@ class StreamView:
             self._last_footer = now
             self._first_token_shown = snap.first_token_at is not None
             self._slot("footer", h.footer_html(snap), ops)
-        lines = self._log.take(final=final)[-self._log.lines.maxlen :]  # the page keeps no more
+        lines = self._log.take(final=final)[-self.widget.log_size :]  # the page keeps no more
         pending = self._log.pending()
         if lines or (pending != self._log_pending and (final or now - self._last_pending >= _FOOTER_EVERY)):
             self._log_pending, self._last_pending = pending, now
