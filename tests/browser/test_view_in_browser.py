@@ -358,3 +358,24 @@ def test_contrast_and_icons_in_light_and_dark(notebook: Notebook, theme: str) ->
     assert saved["icons"], "the view has icons"
     assert all(w > 4 and h > 4 for w, h in saved["icons"]), "icons render as shapes"
     assert live["fontSize"] == saved["fontSize"] == code["fontSize"], "one font size live and saved"
+
+
+def test_an_interrupted_replay_says_stopped_once_and_shows_no_traceback(notebook: Notebook) -> None:
+    notebook.write(replay_cell("long_markdown", "speed=1") + "\nlen(message.text)")
+    notebook.open()
+    notebook.run()
+    for state in notebook.watch(interval=0.1):
+        if state["live"] and len(letters(state["text"])) > 200:
+            break
+    notebook.page.keyboard.press("Escape")
+    notebook.page.keyboard.press("i")
+    notebook.page.keyboard.press("i")  # Interrupt the kernel, from the keyboard
+    final = notebook.finished()
+    text = notebook.output().inner_text()
+    print(f"after the interrupt: state {final['state']!r}, footer {final['footer']!r}; output tail {text[-200:]!r}")
+
+    assert final["state"] == "stopped"
+    assert "KeyboardInterrupt" not in text and "Traceback" not in text
+    assert text.count("Interrupted: the replay of 'long_markdown' stopped after") == 1
+    assert final["footer"].count("stopped") == 1
+    assert 200 < len(letters(final["text"])) < len(letters(expected_text("long_markdown")))
