@@ -133,6 +133,8 @@ class StreamView:
         self._notices: list[str] = []
         self._log = LogBook(log_size)
         self._handle: Any = None
+        self._catch_up = 0.0  # marimo: push the history this many seconds after the first frame (0: never)
+        self._first_frame = 0.0
 
     # --- the sink -----------------------------------------------------------------------
 
@@ -263,6 +265,14 @@ class StreamView:
         self._history.append(frame)
         self.frames += 1
         self.widget.send({"frame": frame})
+        if len(self._history) == 1:
+            self._first_frame = now
+        if self._catch_up and now - self._first_frame >= self._catch_up:
+            # marimo mounts a widget a moment after it is shown and drops what came before; a
+            # blocked cell cannot hear its hello. So the history goes again 0.25, 0.5, 1 and 2 s in
+            # (frames the page has are skipped); a later mount is answered once the cell is over.
+            self._catch_up = 2 * self._catch_up if self._catch_up < 2 else 0.0
+            self.widget.send({"history": self._history})
         size = sum(len(op[-1]) if isinstance(op[-1], str) else 16 for op in ops)
         self._gap = max(self._interval, size / _BUDGET)
 
@@ -310,9 +320,16 @@ class StreamView:
     # --- display ------------------------------------------------------------------------------
 
     def display(self) -> StreamView:
-        """Show the view in the current cell; when the stream ends it becomes the transcript."""
+        """Show the view in the current cell; when the stream ends it becomes the transcript
+        (in Jupyter; marimo keeps the widget)."""
         from IPython.display import display
 
+        from .. import in_marimo
+
+        if in_marimo():  # the widget stays: marimo saves no outputs, a transcript would only lose the user's choices
+            self._catch_up = 0.25
+            display(self)
+            return self
         self._handle = display(self, display_id=True)
         return self
 
