@@ -380,3 +380,33 @@ def test_an_interrupted_replay_says_stopped_once_and_shows_no_traceback(notebook
     assert text.count("Interrupted: the replay of 'long_markdown' stopped after") == 1
     assert final["footer"].count("stopped") == 1
     assert 200 < len(letters(final["text"])) < len(letters(expected_text("long_markdown")))
+
+
+def test_a_second_display_and_a_reloaded_page_rebuild_the_view(notebook: Notebook) -> None:
+    """A view shown twice renders the second time from what the page holds (no kernel round trip);
+    after a reload, the page asks the kernel (idle by then) for the frames and rebuilds the view."""
+    notebook.write(
+        "from IPython.display import display\nfrom claude_stream_nb import StreamView, replay\n"
+        "view = StreamView('plain_text')\ndisplay(view)\nmessage = replay('plain_text', instant=True, sink=view)",
+        "view",
+    )
+    notebook.open()
+    notebook.run(0)
+    notebook.prompt(0, r"\[\d+\]").wait_for()
+    first = notebook.view(0)
+    notebook.run(1)
+    notebook.output(1).locator(".csn-host .csn-text").wait_for()
+    second = notebook.view(1)
+    notebook.save()  # shown with display(view), not view.display(): it stays a widget view after the end
+    notebook.reload()
+    notebook.output(0).locator(".csn-host .csn-text").wait_for(timeout=15_000)
+    reloaded = notebook.view(0)
+    print(f"first {first['state']!r} {len(first['text'])} chars; second {second['state']!r}; reloaded {reloaded['state']!r}")
+
+    assert first["live"]
+    assert fold_space(first["textContent"]) == expected_text("plain_text")
+    for state in (second, reloaded):
+        assert state["live"]
+        assert state["textContent"] == first["textContent"]
+        assert state["footer"] == first["footer"]
+        assert state["state"] == "done"
