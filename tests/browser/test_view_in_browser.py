@@ -401,7 +401,8 @@ def test_a_second_display_and_a_reloaded_page_rebuild_the_view(notebook: Noteboo
     notebook.reload()
     notebook.output(0).locator(".csn-host .csn-text").wait_for(timeout=15_000)
     reloaded = notebook.view(0)
-    print(f"first {first['state']!r} {len(first['text'])} chars; second {second['state']!r}; reloaded {reloaded['state']!r}")
+    print(f"first {first['state']!r}, {len(first['text'])} chars; second {second['state']!r}; "
+          f"reloaded {reloaded['state']!r}")  # fmt: skip
 
     assert first["live"]
     assert fold_space(first["textContent"]) == expected_text("plain_text")
