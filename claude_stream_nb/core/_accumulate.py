@@ -118,13 +118,17 @@ def _append_fast(snap: Snapshot, event: ContentBlockDelta) -> Snapshot | None:
     parts.append(piece)
     rope = _new(Rope)
     rope._parts, rope._n, rope._len, rope._joined = parts, text._n + 1, text._len + len(piece), None
+    # dict.copy() then set: twice as fast as {**d, key: value} (a combined dict is cloned whole).
+    fields = block.__dict__.copy()
+    fields["text"], fields["deltas"] = rope, block.deltas + 1
     grown = _new(BlockState)
-    _setattr(grown, "__dict__", {**block.__dict__, "text": rope, "deltas": block.deltas + 1})
-    after = _new(Snapshot)
-    grown_blocks = (grown,) if index == 0 else (*blocks[:-1], grown)
-    state = {**snap.__dict__, "blocks": grown_blocks, "events": snap.events + 1, "last_event_at": at}
+    _setattr(grown, "__dict__", fields)
+    state = snap.__dict__.copy()
+    state["blocks"] = (grown,) if index == 0 else (*blocks[:-1], grown)
+    state["events"], state["last_event_at"] = snap.events + 1, at
     if snap.first_token_at is None and at is not None:
         state["first_token_at"] = at
+    after = _new(Snapshot)
     _setattr(after, "__dict__", state)
     return after
 

@@ -26,9 +26,9 @@ def evolve(obj: _T, **changes: Any) -> _T:
     """A copy of a frozen dataclass with ``changes``: ``dataclasses.replace`` without its
     per-field work (it runs once per event, so it must be cheap: ~0.5 us instead of ~5)."""
     new = object.__new__(type(obj))
-    state = new.__dict__
-    state.update(obj.__dict__)
+    state = obj.__dict__.copy()  # a clone of the combined dict: cheaper than filling a new one
     state.update(changes)
+    object.__setattr__(new, "__dict__", state)
     return new
 
 
