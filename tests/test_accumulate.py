@@ -347,3 +347,19 @@ def test_the_message_lists_a_missing_final_blank_line_as_a_warning() -> None:
     (warning,) = message.problems
     assert (warning.severity, warning.offset) == ("warning", len(body))
     assert "final blank line" in str(warning)
+
+
+def test_after_message_stop_a_keep_alive_comment_is_fine_and_other_bytes_are_a_warning() -> None:
+    from claude_stream_nb.core._stream import StreamFold
+
+    body = encode(text_stream("done"))
+    for tail, warned in ((b": keep-alive\n", False), (b"\n\n", False), (b"event: late\ndata: {", True)):
+        stream = StreamFold()
+        stream.feed(body + tail)
+        snap = stream.close()
+        assert snap.state == "complete"
+        warnings = [p for p in snap.problems if p.severity == "warning"]
+        assert bool(warnings) is warned
+        if warned:
+            assert warnings[0].offset == len(body)
+            assert "event: late" in warnings[0].message

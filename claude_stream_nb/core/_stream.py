@@ -81,7 +81,7 @@ class StreamFold:
             reason = reason or decoder.failure
         elif decoder.unterminated is not None:
             notes.append(self._unterminated(decoder.unterminated))
-        if pending.strip() and snap.state in ("complete", "errored"):
+        if _has_fields(pending) and snap.state in ("complete", "errored"):  # not a keep-alive comment
             notes.append(_after_end(snap, decoder.count, decoder.position - len(pending), pending))
         elif not stopped and reason is None:
             reason = self._end_reason(pending)
