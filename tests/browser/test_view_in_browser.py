@@ -56,6 +56,7 @@ def test_text_types_in_smoothly_and_nothing_moves_when_the_stream_ends(notebook:
           f"height {before['height']:.0f} -> {after['height']:.0f} px")  # fmt: skip
 
     assert len(streaming) >= 10, "the text appears while it streams, not only at the end"
+    assert not [s for s in streaming if "```" in s["text"]], "an open code fence shows as code, never as backticks"
     assert frames == sorted(frames), "no frame shows less text than the one before"
     # The kernel sends at most 12 frames a second; the page shows many more lengths than that: typing, not bursts.
     assert len(set(frames)) > 1.5 * 12 * duration
