@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass
 
 from ...core._events import ContentBlockDelta, Event
-from ..render._html import event_log_line, log_count
+from ..render._sections import event_log_line, log_count
 
 __all__ = ["LogBook"]
 
