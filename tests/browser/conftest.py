@@ -17,8 +17,9 @@ from typing import TypeVar
 import pytest
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 
+from .frontends import ServerProcess
 from .harness import CHROMIUM, CHROMIUM_ARGS, REPO, JupyterServer, Notebook
-from .marimo_harness import MarimoServer, ServerProcess
+from .marimo_harness import MarimoServer
 from .voila_harness import VoilaServer
 
 _REPORT = pytest.StashKey[dict[str, Path]]()

@@ -1,105 +1,23 @@
 """The marimo harness: ``marimo run`` on a folder of notebooks, and a page object for one app.
 
-:class:`ServerProcess` is what every front-end server of these tests shares (Voilà's too, see
-``voila_harness``): a child process in its own process group, on 127.0.0.1 and a free port,
-with fresh config and cache folders so nothing of the user's setup leaks in, its output in a log
-file (quoted when it fails to start), ready once an HTTP path answers 200; ``stop()`` ends the
-whole group. :class:`MarimoServer` runs ``marimo run FOLDER`` -- one server for every notebook of
-the session, each page load a fresh session that runs the notebook's cells top to bottom.
-
-marimo renders an anywidget widget inside a ``<marimo-anywidget>`` element's open shadow root.
-Playwright's CSS locators pierce open shadow roots; code given to ``evaluate`` does not, so
-:data:`DEEP` (prefixed to every script here) finds elements through every shadow root.
-:func:`read_view` reads the stream view the same way in marimo and in Voilà (plain DOM there).
+:class:`MarimoServer` runs ``marimo run FOLDER`` -- one server for every notebook of the session
+(:data:`NOTEBOOKS`: the example and a few small test notebooks), each page load a fresh marimo
+session that runs the notebook's cells top to bottom. The page is read through shadow roots
+(``frontends``), where marimo renders anywidget widgets.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
 import sys
 import textwrap
-import time
 import urllib.parse
-import urllib.request
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Page
 
-from .harness import REPO, _free_port
-
-
-class ServerProcess:
-    """A server command run in ``base``; ``start()`` returns once ``ready_path`` answers 200."""
-
-    name = "server"
-    ready_path = "/"
-
-    def __init__(self, base: Path) -> None:
-        self.base = base
-        self.root = base / "root"
-        self.log_path = base / "server.log"
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
-        self.root.mkdir(parents=True, exist_ok=True)
-
-    def command(self) -> list[str]:
-        raise NotImplementedError
-
-    def env(self) -> dict[str, str]:
-        home = self.base / "home"
-        for sub in ("config", "cache", "state", "data"):
-            (home / sub).mkdir(parents=True, exist_ok=True)
-        return {
-            **os.environ,
-            "XDG_CONFIG_HOME": str(home / "config"),
-            "XDG_CACHE_HOME": str(home / "cache"),
-            "XDG_STATE_HOME": str(home / "state"),
-            "XDG_DATA_HOME": str(home / "data"),
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
-        }
-
-    def start(self, timeout: float = 60) -> None:
-        self._log = self.log_path.open("wb")
-        self._process = subprocess.Popen(
-            self.command(), stdout=self._log, stderr=subprocess.STDOUT, env=self.env(), cwd=self.root,
-            start_new_session=True,  # its own process group: stop() ends the kernels it started too
-        )  # fmt: skip
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited ({self._process.returncode}):\n{self.log()[-3000:]}")
-            try:
-                with urllib.request.urlopen(self.url + self.ready_path, timeout=5) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"{self.name} did not answer within {timeout} s:\n{self.log()[-3000:]}")
-
-    def stop(self) -> None:
-        if self._process is not None:
-            if self._process.poll() is None:
-                os.killpg(self._process.pid, signal.SIGTERM)
-                try:
-                    self._process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    os.killpg(self._process.pid, signal.SIGKILL)
-                    self._process.wait()
-            self._process = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+from .frontends import FrontEndPage, ServerProcess
+from .harness import REPO
 
 
 class MarimoServer(ServerProcess):
@@ -131,23 +49,6 @@ class MarimoServer(ServerProcess):
         return f"{self.url}/?{urllib.parse.urlencode({'file': name, **query})}"
 
 
-# --- reading the page through shadow roots --------------------------------------------------------
-
-# deepAll(selector[, root]): every match in the document and in every open shadow root inside it.
-DEEP = """
-const deepAll = (selector, root = document) => {
-  const found = [...root.querySelectorAll(selector)];
-  for (const el of root.querySelectorAll('*')) if (el.shadowRoot) found.push(...deepAll(selector, el.shadowRoot));
-  return found;
-};
-const deep = (selector, root = document) => deepAll(selector, root)[0] ?? null;
-"""
-
-
-def deep_eval(page: Page, body: str, arg: Any = None) -> Any:
-    """Evaluate ``(arg) => { body }`` with :data:`DEEP`'s helpers in scope."""
-    return page.evaluate(f"(arg) => {{ {DEEP}\n{body} }}", arg)
-
 
 def marimo_app(*cells: str) -> str:
     """A marimo notebook file: a cell that imports ``mo``, then one ``@app.cell`` per source.
@@ -158,182 +59,6 @@ def marimo_app(*cells: str) -> str:
         for cell in ("import marimo as mo", *cells)
     )
     return f'import marimo\n\napp = marimo.App()\n\n\n{body}\n\n\nif __name__ == "__main__":\n    app.run()\n'
-
-
-# The stream view as a person sees it, read through shadow roots (view.js documents the DOM): the
-# live widget (inside ``.csn-host``) or the static transcript with the same classes, whichever is
-# on the page last.
-VIEW_STATE = """
-const roots = deepAll('.csn[data-csn-view]');
-const root = roots[roots.length - 1];
-if (!root) return {found: false, live: false, state: null, text: '', textContent: '', thinking: null, footer: null};
-const q = (selector) => root.querySelector(selector);
-const texts = [...root.querySelectorAll('.csn-text')];
-const thinking = q('details.csn-thinking-panel');
-return {
-  found: true,
-  views: roots.length,
-  live: !!root.closest('.csn-host'),
-  state: q('.csn-state')?.textContent ?? null,
-  text: texts.map((el) => el.innerText).join('\\n'),
-  textContent: texts.map((el) => el.textContent).join(' '),
-  thinking: thinking ? {open: thinking.open, title: thinking.querySelector('summary')?.innerText ?? null} : null,
-  footer: q('.csn-footer')?.innerText ?? null,
-};
-"""
-
-
-# The answer's markdown as styled on the page: font size and weight of its first heading and
-# paragraph, and the first list's bullets and indent.
-MARKDOWN_STYLE = """
-const style = (selector) => {
-  const el = deep('.csn-text ' + selector);
-  if (!el) return null;
-  const cs = getComputedStyle(el);
-  return {size: parseFloat(cs.fontSize), weight: Number(cs.fontWeight), bullets: cs.listStyleType,
-          indent: parseFloat(cs.paddingLeft) + parseFloat(cs.marginLeft)};
-};
-return {h1: style('h1'), h2: style('h2'), p: style('p'), ul: style('ul')};
-"""
-
-
-# At every animation frame, until stopped: whether the view is live, its state, its height, and the
-# page positions of the answer's first paragraphs and of the footer (known text, not pixels).
-RECORD_LAYOUT = """
-const frames = (window.csnLayout = []);
-const tick = () => {
-  const roots = deepAll('.csn[data-csn-view]');
-  const root = roots[roots.length - 1];
-  if (root) {
-    const top = (el) => el ? Math.round(el.getBoundingClientRect().top * 10) / 10 : null;
-    frames.push({
-      live: !!root.closest('.csn-host'),
-      state: root.querySelector('.csn-state')?.textContent ?? null,
-      height: Math.round(root.getBoundingClientRect().height * 10) / 10,
-      paragraphs: [...root.querySelectorAll('.csn-text p')].slice(0, 5).map(top),
-      footer: top(root.querySelector('.csn-footer')),
-    });
-  }
-  if (!window.csnLayoutStop) requestAnimationFrame(tick);
-};
-requestAnimationFrame(tick);
-"""
-
-
-# WCAG contrast of the view's text against what is painted behind it, from computed styles: each
-# colour is painted on a 1-pixel canvas and read back (so any CSS colour syntax counts), the
-# background is the first ancestor's (through shadow hosts) that is mostly opaque.
-CONTRAST = """
-const canvas = document.createElement('canvas');
-canvas.width = canvas.height = 1;
-const ctx = canvas.getContext('2d', {willReadFrequently: true});
-const rgba = (color) => {
-  ctx.clearRect(0, 0, 1, 1);
-  ctx.fillStyle = '#000';
-  ctx.fillStyle = color;
-  ctx.fillRect(0, 0, 1, 1);
-  const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
-  return [r, g, b, a / 255];
-};
-const behind = (el) => {
-  for (let e = el; e; e = e.parentElement || e.getRootNode().host) {
-    const c = rgba(getComputedStyle(e).backgroundColor);
-    if (c[3] > 0.5) return c;
-  }
-  return [255, 255, 255, 1];
-};
-const lum = ([r, g, b]) => {
-  const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
-  return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-};
-const out = {};
-for (const [name, selector] of Object.entries(arg)) {
-  const el = deep(selector);
-  if (!el) { out[name] = null; continue; }
-  const [a, b] = [lum(rgba(getComputedStyle(el).color)), lum(behind(el))].sort((x, y) => y - x);
-  out[name] = Math.round(((a + 0.05) / (b + 0.05)) * 100) / 100;
-}
-return out;
-"""
-TEXTS = {
-    "answer": ".csn-text p",
-    "thinking": ".csn-thinking",
-    "thinking title": "details.csn-thinking-panel > summary",
-    "state": ".csn-state",
-    "tool name": ".csn-tool-name",
-    "tool arguments": ".csn-args",
-    "footer": ".csn-footer",
-}
-
-
-class FrontEndPage:
-    """What the marimo and Voilà pages share: sampling the page until a condition holds."""
-
-    def __init__(self, page: Page, shots: Path, name: str) -> None:
-        self.page = page
-        self.shots = shots
-        self.name = name
-        self.console: list[str] = []
-        page.on("console", lambda msg: self.console.append(f"{msg.type}: {msg.text}") if msg.type == "error" else None)
-        page.on("pageerror", lambda error: self.console.append(f"pageerror: {error}"))
-
-    def read(self, body: str, arg: Any = None) -> Any:
-        return deep_eval(self.page, body, arg)
-
-    def view(self) -> dict[str, Any]:
-        """The stream view's state (:data:`VIEW_STATE`)."""
-        state: dict[str, Any] = self.read(VIEW_STATE)
-        return state
-
-    def contrast(self) -> dict[str, float | None]:
-        """The contrast of each of :data:`TEXTS` (``None``: not on the page)."""
-        ratios: dict[str, float | None] = self.read(CONTRAST, TEXTS)
-        return ratios
-
-    def record_layout(self) -> None:
-        """Start recording the view's layout at every animation frame (:data:`RECORD_LAYOUT`)."""
-        self.read(RECORD_LAYOUT)
-
-    def layout(self) -> list[dict[str, Any]]:
-        """Stop recording; every frame recorded."""
-        stop = "() => { window.csnLayoutStop = true; return window.csnLayout; }"
-        frames: list[dict[str, Any]] = self.page.evaluate(stop)
-        return frames
-
-    def markdown_style(self) -> dict[str, Any]:
-        """How the answer's headings, paragraphs and lists are styled (:data:`MARKDOWN_STYLE`)."""
-        style: dict[str, Any] = self.read(MARKDOWN_STYLE)
-        return style
-
-    def thinking_summary(self) -> Locator:
-        """The thinking panel's header, to click (a CSS locator pierces shadow roots)."""
-        return self.page.locator("details.csn-thinking-panel > summary").last
-
-    def samples(
-        self, read: Callable[[], dict[str, Any]], until: Callable[[dict[str, Any]], bool], timeout: float = 30,
-        interval: float = 0.1,
-    ) -> Iterator[dict[str, Any]]:  # fmt: skip
-        """``read()`` every ``interval`` seconds (each sample gets its time ``at``) until
-        ``until(sample)`` holds -- that sample is the last one yielded."""
-        deadline = time.monotonic() + timeout
-        while True:
-            sample = read() | {"at": time.monotonic()}
-            yield sample
-            if until(sample):
-                return
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{self.name}: not there within {timeout} s; the page shows {sample}")
-            self.page.wait_for_timeout(interval * 1000)
-
-    def wait_for(self, read: Callable[[], dict[str, Any]], until: Callable[[dict[str, Any]], bool],
-                 timeout: float = 30) -> dict[str, Any]:  # fmt: skip
-        *_, last = self.samples(read, until, timeout, interval=0.05)
-        return last
-
-    def screenshot(self, label: str = "") -> Path:
-        path = self.shots / f"{self.name}{'-' + label if label else ''}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        return path
 
 
 class MarimoPage(FrontEndPage):
@@ -417,23 +142,3 @@ NOTEBOOKS = {
     "show.py": marimo_app(SHOW, DONE),
     "play.py": marimo_app(PLAY, DONE),
 }
-
-
-def end_of_stream_shift(frames: list[dict[str, Any]]) -> dict[str, Any]:
-    """How far the view's known text moved, and how much its height changed, from the first
-    animation frame that showed the stream ended to the last one recorded (after a transcript
-    swap, where the front end does one) -- and the frames' summary, to print."""
-    done = [i for i, frame in enumerate(frames) if frame["state"] == "done"]
-    if not done:
-        raise AssertionError(f"no frame showed the end of the stream; the last: {frames[-1:]}")
-    first, last = frames[done[0]], frames[-1]
-    points = list(zip([*first["paragraphs"], first["footer"]], [*last["paragraphs"], last["footer"]], strict=False))
-    moves = [abs(b - a) for a, b in points if a is not None and b is not None]
-    return {
-        "frames": len(frames),
-        "swapped": first["live"] and not last["live"],
-        "points": len(moves),
-        "moved": max(moves, default=0.0),
-        "height": (first["height"], last["height"]),
-        "grew": abs(last["height"] - first["height"]),
-    }

@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext
 
+from .frontends import end_of_stream_shift
 from .harness import expected_text, final_snapshot, fold_space, letters
-from .marimo_harness import MarimoPage, MarimoServer, end_of_stream_shift
+from .marimo_harness import MarimoPage, MarimoServer
 
 pytestmark = pytest.mark.browser
 

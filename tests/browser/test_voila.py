@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext
 
+from .frontends import end_of_stream_shift
 from .harness import REPO, expected_text, final_snapshot, fold_space, letters
-from .marimo_harness import end_of_stream_shift
 from .voila_harness import Dashboard, VoilaServer
 
 pytestmark = pytest.mark.browser

@@ -20,7 +20,7 @@ from typing import Any
 
 from playwright.sync_api import Locator, Page
 
-from .marimo_harness import FrontEndPage, ServerProcess
+from .frontends import FrontEndPage, ServerProcess
 
 
 class VoilaServer(ServerProcess):
