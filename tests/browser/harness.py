@@ -204,7 +204,7 @@ RECORD_FRAMES = """(area) => {
     const root = area.querySelector('.csn');
     if (!root) return null;
     const known = [...root.querySelectorAll('.csn-header, .csn-text > :not(.csn-tail), .csn-thinking-panel > summary, '
-      + '.csn-tool-name, .csn-args, .csn-footer, .csn-log-box > summary')];
+      + '.csn-tool-name, .csn-args, .csn-footer, .csn-timeline > summary, .csn-log-box > summary')];
     const rects = {};
     const origin = area.getBoundingClientRect();  // relative to the output area: a page scroll is no shift
     known.forEach((el, i) => {
@@ -219,6 +219,11 @@ RECORD_FRAMES = """(area) => {
   };
   window.csnLastLive = null;
   window.csnFirstSaved = null;
+  // Also after every change of the live DOM, painted or not: the final frame and the transcript that
+  // replaces it can arrive between two animation frames.
+  new MutationObserver(() => {
+    if (area.querySelector('.csn-host .csn')) window.csnLastLive = measure();
+  }).observe(area, { childList: true, subtree: true, characterData: true });
   const tick = () => {
     const live = area.querySelector('.csn-host .csn');
     if (live) {

@@ -50,6 +50,8 @@ def test_text_types_in_smoothly_and_nothing_moves_when_the_stream_ends(notebook:
     worst = max(shift.values())
     print("moved more than 4 px:", {key: round(v, 1) for key, v in shift.items() if v > 4})
     print(f"widths and margins (root, text, table): live {before['sizes']}, saved {after['sizes']}")
+    print(f"only live: {set(before['rects']) - set(after['rects'])}; only saved: "
+          f"{set(after['rects']) - set(before['rects'])}")  # fmt: skip
     print(f"{len(samples)} samples, {len(streaming)} with partial text; {len(frames)} animation frames, "
           f"{len(set(frames))} different lengths; median step {sorted(steps)[len(steps) // 2]} letters")  # fmt: skip
     print(f"shrinking frames: {shrinking[:5]}; at the end {len(moved)} known lines moved at most {worst:.1f} px, "

@@ -42,6 +42,7 @@ __all__ = ["StreamView", "StreamWidget", "ViewExtra", "add_front_end_module"]
 
 _STATIC = Path(__file__).parent / "static"
 _BUDGET = 20_000  # bytes a second: a frame that sends more waits longer for the next
+_SETTLE = 0.2  # seconds between a streamed view's last frame and the transcript that replaces it
 _FOOTER_EVERY = 1.0  # timings that change every frame: once a second is enough to read them
 _ESM_PARTS: list[str] = []
 _URGENT = frozenset({"content_block_start", "content_block_stop", "error"})
@@ -120,6 +121,7 @@ class StreamView:
         self._last_frame = -1e9
         self._last_footer = -1e9
         self._first_token_shown = False
+        self._began = clock()
         self._log_pending = ""
         self._last_pending = -1e9
         self._thread: threading.Thread | None = None
@@ -201,6 +203,8 @@ class StreamView:
             self.widget.closed = True
             self._cond.notify_all()
         if self._handle is not None:
+            if self._threaded and self._clock() - self._began > 1.0:  # a stream one watched, not an instant one
+                time.sleep(_SETTLE)  # the last frame types in and paints; then the same HTML replaces it
             self._handle.update(_Transcript(self))
 
     # --- frames -----------------------------------------------------------------------------
