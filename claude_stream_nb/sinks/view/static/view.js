@@ -363,27 +363,34 @@ class View {
   }
 }
 
-/** When the stream ends the kernel replaces the view with its transcript (the same HTML): carry
- * the user's choices over to it at once, before the kernel has heard them. */
-function carryOver(id, ui) {
-  if (!id || !Object.keys(ui).length || typeof MutationObserver !== "function") return;
-  const selector = `.csn[data-csn-view="${id}"]`;
-  const fix = () => {
-    let found = false;
-    for (const root of document.querySelectorAll(selector)) {
-      if (root.closest(".csn-host")) continue;
-      found = true;
-      for (const details of root.querySelectorAll("details[data-csn-key]")) {
-        const key = details.dataset.csnKey;
-        if (key in ui) details.open = ui[key];
+/** When the stream ends the kernel replaces the view with its transcript (the same HTML), built
+ * before the kernel could hear the user's choices: one observer per page applies them to the
+ * transcript as it is inserted (a mutation callback runs before the next paint: no flicker). */
+let watching = false;
+const SAVED = ".csn[data-csn-view]";
+
+function applySaved(root) {
+  if (root.closest(".csn-host")) return;
+  const doc = docs.get(root.dataset.csnView);
+  const ui = (doc && doc.model.get("ui")) || {};
+  for (const details of root.querySelectorAll("details[data-csn-key]")) {
+    const key = details.dataset.csnKey;
+    if (key in ui && details.open !== ui[key]) details.open = ui[key];
+  }
+}
+
+function watchTranscripts() {
+  if (watching || typeof MutationObserver !== "function" || typeof document === "undefined") return;
+  watching = true;
+  new MutationObserver((mutations) => {
+    for (const mutation of mutations) {
+      for (const node of mutation.addedNodes) {
+        if (node.nodeType !== 1) continue;
+        if (node.matches(SAVED)) applySaved(node);
+        else if (node.querySelector(SAVED)) node.querySelectorAll(SAVED).forEach(applySaved);
       }
     }
-    return found;
-  };
-  if (fix()) return;
-  const observer = new MutationObserver(() => { if (fix()) observer.disconnect(); });
-  observer.observe(document.body, { childList: true, subtree: true });
-  setTimeout(() => observer.disconnect(), 5000);
+  }).observe(document.body, { childList: true, subtree: true });
 }
 
 export default {
@@ -392,6 +399,7 @@ export default {
   },
   render({ model, el }) {
     const doc = docOf(model);
+    watchTranscripts();
     const view = new View(model, doc, el);
     for (const frame of doc.frames) view.apply(frame, true);
     doc.views.add(view);
@@ -400,7 +408,6 @@ export default {
     return () => {
       doc.views.delete(view);
       view.dispose();
-      carryOver(doc.id, model.get("ui") || {});
     };
   },
 };
