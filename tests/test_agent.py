@@ -799,7 +799,7 @@ def test_in_a_notebook_each_turn_streams_below_and_cards_go_running_then_done(mo
     states = [next((s for s in ("streaming", "running ·", "done ·") if s in head), None) for head in heads]
     assert states.index("streaming") < states.index("running ·") < states.index("done ·")
     assert "done" in card.head
-    assert "<details><summary>result" in card.result
+    assert '<details data-csn-key="result-1"><summary>result' in card.result
     html = view.transcript()
     assert html.count("Turn ") >= 2
     assert "done · " in html

@@ -411,3 +411,16 @@ def test_outside_a_notebook_replay_uses_the_terminal() -> None:
     assert result.returncode == 0, result.stderr
     assert "■ end_turn" in result.stdout
     assert "<Message msg_" in result.stdout
+
+
+def test_a_runners_collapsible_keeps_the_users_choice_too() -> None:
+    view = StreamView("tool_use", threaded=False)
+    replay("tool_use", instant=True, sink=view)
+    result = '<details data-csn-key="result-1"><summary>result</summary><pre>18 °C</pre></details>'
+    view.set_tool_state(1, "done · 0.1 s", result)
+    assert 'data-csn-key="result-1">' in view.transcript()
+    view.widget.ui = {"result-1": True, "args-1": False}
+    transcript = view.transcript()
+    assert 'data-csn-key="result-1" open>' in transcript
+    assert 'data-csn-key="args-1">' in transcript
+    assert "done · 0.1 s" in transcript

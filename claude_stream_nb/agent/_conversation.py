@@ -159,11 +159,14 @@ def run_result_html(run: ToolRun) -> str:
         took = f" · {run.duration:.1f} s" if run.duration is not None else ""
         output = run.output if isinstance(run.output, str) else json.dumps(run.output, indent=2, default=str)
         body = escape(_clip(output), quote=False)
-        return f'<details><summary>result{took}</summary><pre class="csn-args">{body}</pre></details>'
+        return (
+            f'<details data-csn-key="result-{run.index}"><summary>result{took}</summary>'
+            f'<pre class="csn-args">{body}</pre></details>'
+        )
     label = "error" if run.status in ("error", "timeout", "unknown") else "not run"
     body = escape(_clip(run.error or run.status), quote=False)
     summary = f'<summary class="csn-error">{label}: sent back to the model as is_error</summary>'
-    return f'<details open>{summary}<pre class="csn-args">{body}</pre></details>'
+    return f'<details data-csn-key="result-{run.index}" open>{summary}<pre class="csn-args">{body}</pre></details>'
 
 
 def _clip(text: str) -> str:

@@ -336,7 +336,7 @@ def transcript_html(snap: Snapshot, *, title: str | None = None, extras: Transcr
             body.append(html)
         else:
             body.append(part_html(segment.kind, block, snap))
-    return "".join(
+    html = "".join(
         [
             CSS,
             shell_html(snap, title, x.view_id, notices=x.notices),
@@ -354,6 +354,10 @@ def transcript_html(snap: Snapshot, *, title: str | None = None, extras: Transcr
             "</div>",
         ]
     )
+    for key, choice in opened.items():  # also the collapsibles a runner added (a tool's result)
+        pattern = rf'(<details[^>]*data-csn-key="{re.escape(key)}")(?: open)?(?=[ >])'
+        html = re.sub(pattern, rf"\1{' open' if choice else ''}", html)
+    return html
 
 
 def shell_html(snap: Snapshot, title: str | None, view_id: str = "", *, notices: Sequence[str] = ()) -> str:
