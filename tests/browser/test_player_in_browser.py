@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 FIXTURE = "tool_use"
 STEPS = fixture_steps(FIXTURE)
 TOTAL = len(STEPS)  # 30 events, 2.43 s
-PLAY, PAUSE, STEP, START = "▶ Play", "⏸ Pause", "⏭ Step", "⏮ Start"
+PLAY, PAUSE, STEP, START = "▶ Play", "▮▮ Pause", "▶| Step", "|◀ Start"
 
 
 def status(position: int) -> str:

@@ -50,9 +50,10 @@ class Player:
         self.view = StreamView(self.title, threaded=False)
         self.view.refresh()  # the shell (header: waiting) before the first step
 
+        # Labels from shapes every text font has (▶ ◀ ▮): media-control symbols need an emoji font.
         self.play_button = w.Button(description="▶ Play", layout=w.Layout(width="7em"))
-        self.step_button = w.Button(description="⏭ Step", tooltip="one event", layout=w.Layout(width="7em"))
-        self.back_button = w.Button(description="⏮ Start", tooltip="back to the start", layout=w.Layout(width="7em"))
+        self.step_button = w.Button(description="▶| Step", tooltip="one event", layout=w.Layout(width="7em"))
+        self.back_button = w.Button(description="|◀ Start", tooltip="back to the start", layout=w.Layout(width="7em"))
         self.speed = w.FloatLogSlider(value=speed, base=2, min=-2, max=5, step=0.5, description="speed")
         self.status = w.HTML()
         self.raw = w.HTML()
@@ -86,7 +87,7 @@ class Player:
                 self.back()
             self.pacer.seek(self._time(self.position - 1))
             self.pacer.resume()
-            self.play_button.description = "⏸ Pause"
+            self.play_button.description = "▮▮ Pause"
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="csn-player", daemon=True)
                 self._thread.start()
