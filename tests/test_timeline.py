@@ -25,6 +25,8 @@ from claude_stream_nb.live import Claude
 from claude_stream_nb.sinks._terminal_timeline import bar
 from claude_stream_nb.sinks._timeline import Timeline, apply_update, timeline_of
 from claude_stream_nb.sinks._timeline_agent import AgentTimeline, agent_model
+from claude_stream_nb.sinks._timeline_view import TimelineExtra
+from claude_stream_nb.sinks.view import StreamView
 from claude_stream_nb.sinks.render._timeline_svg import render_svg
 from claude_stream_nb.sources._fixtures import Recorded, bundled_fixtures, dumps, load_fixture
 
@@ -253,6 +255,17 @@ def test_a_retry_is_a_gap_before_the_first_event(server: str) -> None:
     first = next(m["t"] for m in model["marks"] if m["kind"] == "message_start")
     assert gap["start"] < gap["end"] <= first + 0.05
 
+
+
+def test_a_retry_reaches_the_timeline_inside_the_view(server: str) -> None:
+    """The live client's notices go to the view; the view hands them to its timeline."""
+    extra = TimelineExtra()
+    view = StreamView(extras=[extra], threaded=False)
+    message = _stream(server, "status=529;retry_after=1;attempts=1", "plain_text", view)  # type: ignore[arg-type]
+    assert message.state == "complete"
+    (gap,) = extra.timeline.model()["gaps"]
+    assert gap["kind"] == "retry"
+    assert "retry" in extra.transcript_html(message.snapshot)
 
 # --- the agent: tool runs on the same axis ---------------------------------------------------------
 

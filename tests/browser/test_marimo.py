@@ -149,11 +149,6 @@ def test_play_shows_the_player_in_a_marimo_cell(app: MarimoPage) -> None:
     assert fold_space(played["textContent"]) == expected_text("thinking_text")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="view.css leans on JupyterLab's rendered-HTML rules for headings and lists; in marimo's shadow root "
-    "its CSS reset applies instead: headings at body size and weight, lists without bullets or indent",
-)
 def test_markdown_looks_like_markdown_in_marimo(app: MarimoPage) -> None:
     app.open("marimo_replay.py", fixture="long_markdown", speed=8)
     app.wait_for(lambda: app.view(), lambda s: s["state"] == "done")
@@ -198,14 +193,7 @@ def test_ending_moves_nothing(app: MarimoPage) -> None:
     "scheme",
     [
         "light",
-        pytest.param(
-            "dark",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="view.css falls back to light-theme colours where JupyterLab's --jp-* variables are "
-                "missing: in marimo's dark theme the answer is dark grey on near-black (about 1.1:1)",
-            ),
-        ),
+        "dark",
     ],
 )
 def test_text_contrast_in_marimo(app: MarimoPage, scheme: str) -> None:

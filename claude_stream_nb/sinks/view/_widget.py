@@ -84,6 +84,8 @@ class ViewExtra(Protocol):
 
     def update(self, event: Event, snapshot: Snapshot) -> None: ...
 
+    def notice(self, text: str) -> None: ...
+
     def frame_ops(self, snapshot: Snapshot, final: bool) -> list[Op]: ...
 
     def transcript_html(self, snapshot: Snapshot) -> str: ...
@@ -178,6 +180,8 @@ class StreamView:
         """A word from the source (retrying, reconnecting), shown under the header."""
         with self._cond:
             self._notices.append(text)
+            for extra in self.extras:  # a retry is a gap on the timeline
+                extra.notice(text)
             self._dirty = True
             self._frame()
 
