@@ -26,8 +26,8 @@ from claude_stream_nb.sinks._terminal_timeline import bar
 from claude_stream_nb.sinks._timeline import Timeline, apply_update, timeline_of
 from claude_stream_nb.sinks._timeline_agent import AgentTimeline, agent_model
 from claude_stream_nb.sinks._timeline_view import TimelineExtra
-from claude_stream_nb.sinks.view import StreamView
 from claude_stream_nb.sinks.render._timeline_svg import render_svg
+from claude_stream_nb.sinks.view import StreamView
 from claude_stream_nb.sources._fixtures import Recorded, bundled_fixtures, dumps, load_fixture
 
 FRAME = 1 / 30
