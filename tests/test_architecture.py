@@ -33,6 +33,21 @@ def test_the_import_contracts_hold() -> None:
     assert "0 broken" in result.stdout
 
 
+def test_no_module_imports_one_that_imports_it_back() -> None:
+    """No import cycles between files, lazy and type-checking imports included (grimp: the graph
+    import-linter checks its contracts on)."""
+    import grimp
+
+    graph = grimp.build_graph("claude_stream_nb")
+    cycles = [
+        (module, imported)
+        for module in sorted(graph.modules)
+        for imported in graph.find_modules_directly_imported_by(module)
+        if imported != module and graph.chain_exists(importer=imported, imported=module)
+    ]
+    assert not cycles
+
+
 def test_the_core_imports_nothing_outside_itself() -> None:
     for path in (PACKAGE / "core").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):

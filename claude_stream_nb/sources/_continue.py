@@ -21,16 +21,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..core._events import Event
 from ..core._snapshot import Rope, Snapshot, evolve
 from ..core._sse import ServerSentEvent, SSEDecoder, encode_event
 from ..core._stream import StreamFold
-from ._fixtures import Recorded
-
-if TYPE_CHECKING:
-    from ._fixtures import Connection
+from ._recorded import Connection, Recorded
 
 __all__ = ["Continuation", "JoinedFold", "continuation", "join_connections"]
 

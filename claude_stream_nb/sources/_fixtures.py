@@ -49,6 +49,8 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ..core._sse import SSEDecoder
+from ._continue import join_connections
+from ._recorded import Connection, Recorded
 
 if TYPE_CHECKING:
     from ..core._snapshot import Snapshot
@@ -71,28 +73,6 @@ _SEAM = re.compile(rb"(?:^|(?<=\r)): seam: ([^\r\n]*)\r?\n", re.M)  # a line's s
 _CUT = re.compile(rb"(?:: t=(\d+(?:\.\d+)?)\r?\n)?: cut: ([^\r\n]*)\r?\n")
 _SECRET_HEADERS = frozenset({"x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie"})
 _SECRET_KEYS = frozenset({"api_key", "apikey", "x-api-key", "authorization", "auth_token"})
-
-
-@dataclass(frozen=True, slots=True)
-class Recorded:
-    """One event's bytes and when they arrived (``None`` in a plain capture)."""
-
-    raw: bytes
-    time: float | None
-
-
-@dataclass(frozen=True, slots=True)
-class Connection:
-    """One connection of a recording with seams: its events and cut-off bytes, as received."""
-
-    events: tuple[Recorded, ...]
-    trailing: Recorded | None = None
-    seam: dict[str, Any] = field(default_factory=dict)
-    """The seam line before it (``connection``, ``status``, ``t``, ``why``); empty for the first."""
-
-    @property
-    def body(self) -> bytes:
-        return b"".join(e.raw for e in self.events) + (self.trailing.raw if self.trailing else b"")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,8 +130,6 @@ def read_fixture(data: bytes, name: str = "<bytes>") -> Fixture:
     if _SEAM.search(data) is None:
         events, trailing = _read_events(data)
         return Fixture(name=name, events=events, trailing=trailing, meta=meta)
-    from ._continue import join_connections
-
     connections = _read_connections(data)
     events, trailing = join_connections(connections)
     return Fixture(name=name, events=events, trailing=trailing, meta=meta, connections=connections)

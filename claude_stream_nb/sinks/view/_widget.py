@@ -332,7 +332,7 @@ class StreamView:
         (in Jupyter; marimo keeps the widget)."""
         from IPython.display import display
 
-        from .. import in_marimo
+        from .._hosts import in_marimo
 
         if in_marimo():  # the widget stays: marimo saves no outputs, a transcript would only lose the user's choices
             self._catch_up = 0.25
