@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from playwright.sync_api import Locator
 
 from claude_stream_nb.core._summary import metrics, outcome
 from claude_stream_nb.sinks.render._change import describe_change
 
-from .harness import Notebook, PlayerPage, fixture_steps, letters, snapshot_text
+from .harness import Notebook, fixture_steps, letters, snapshot_text
 
 pytestmark = pytest.mark.browser
 
@@ -25,10 +27,95 @@ STEPS = fixture_steps(FIXTURE)
 TOTAL = len(STEPS)  # 30 events, 2.43 s
 PLAY, PAUSE, STEP, START = "▶ Play", "▮▮ Pause", "▶| Step", "|◀ Start"
 
+# The player's controls and panels (player.js documents the DOM; VIEW_STATE reads its view).
+# Written for one root (an output area, or a shadow root in marimo).
+PLAYER_STATE = """(area) => {
+  const root = area.querySelector('.csn-player');
+  const q = (selector) => root?.querySelector(selector) ?? null;
+  const status = q('.csn-player-status')?.innerText ?? null;
+  const at = status?.match(/^event (\\d+) of (\\d+) · (\\d+\\.\\d\\d) s$/);
+  return {
+    status,
+    position: at ? Number(at[1]) : null,
+    total: at ? Number(at[2]) : null,
+    time: at ? at[3] : null,
+    raw: q('.csn-player-raw')?.innerText ?? null,
+    change: q('.csn-player-change')?.innerText ?? null,
+    buttons: root ? [...root.querySelectorAll('.csn-player-bar button')].map((b) => b.innerText) : [],
+    speed: q('.csn-player-readout')?.value ?? null,
+    views: area.querySelectorAll('.csn-player-stage .csn-host').length,
+  };
+}"""
+
+
+class PlayerPage:
+    """The player widget in a notebook's cell output: click its buttons, set its speed, read it."""
+
+    def __init__(self, notebook: Notebook, index: int = 0) -> None:
+        self.notebook = notebook
+        self.index = index
+        self.page = notebook.page
+        self.output = notebook.output(index)
+
+    def state(self) -> dict[str, Any]:
+        state: dict[str, Any] = self.output.evaluate(PLAYER_STATE)
+        return state
+
+    def view(self) -> dict[str, Any]:
+        return self.notebook.view(self.index)
+
+    def button(self, name: str) -> Locator:
+        return self.output.get_by_role("button", name=name, exact=True)
+
+    def click(self, name: str) -> None:
+        self.button(name).click()
+
+    def wait_for(self, test: Callable[[dict[str, Any]], bool], what: str, timeout: float = 15) -> dict[str, Any]:
+        """Poll until ``test(state)`` holds; that state."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.state()
+            if test(state):
+                return state
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the player did not reach {what} within {timeout} s; it shows {state}")
+            self.page.wait_for_timeout(50)
+
+    def wait_for_position(self, position: int, timeout: float = 15) -> dict[str, Any]:
+        return self.wait_for(lambda s: s["position"] == position, f"event {position}", timeout)
+
+    def wait_for_button(self, name: str, timeout: float = 15) -> None:
+        """Until a button reads ``name``: the kernel changed its label, so it has handled the click."""
+        self.button(name).wait_for(timeout=timeout * 1000)
+
+    def speed_key(self, key: str) -> str:
+        """Press a key on the speed slider (Home, End, arrows), as a keyboard user would; the readout after it."""
+        self.output.get_by_role("slider", name="speed").focus()
+        self.page.keyboard.press(key)
+        return self.output.locator(".csn-player-readout").input_value()
+
+    def type_speed(self, value: str) -> str:
+        """Type a speed into the slider's readout and press Enter; the readout after it."""
+        readout = self.output.locator(".csn-player-readout")
+        readout.click()
+        self.page.keyboard.press("Control+a")
+        self.page.keyboard.type(value)
+        self.page.keyboard.press("Enter")
+        return readout.input_value()
+
+    def sample(self, seconds: float, interval: float = 0.1) -> list[dict[str, Any]]:
+        """The player's state every ``interval`` for ``seconds``."""
+        samples = []
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            samples.append(self.state() | {"view": self.view(), "at": time.monotonic()})
+            self.page.wait_for_timeout(interval * 1000)
+        return samples
+
 
 def status(position: int) -> str:
     at = (STEPS[position - 1][0].sse.time or 0.0) if position else 0.0
-    return f"\N{NO-BREAK SPACE}event {position} of {TOTAL} · {at:.2f} s"
+    return f"event {position} of {TOTAL} · {at:.2f} s"
 
 
 def raw_event(position: int) -> list[str]:

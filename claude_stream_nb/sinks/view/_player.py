@@ -6,16 +6,24 @@ stream is folded up front -- snapshots are immutable, so every position is at ha
 background thread drives playback, so the controls keep working after the cell has finished
 (ipykernel runs button callbacks between cells; no asyncio task is involved). Step is exact:
 one event per click.
+
+The controls are one anywidget (:class:`PlayerControls`, front end ``static/player.js`` and
+``player.css``) that renders the view inside itself as a child widget, so the whole player shows
+wherever anywidgets do -- JupyterLab, Notebook 7, marimo (which renders no stock ipywidgets).
+A click is one custom message (``{"action": "step"}``); the speed is a trait the kernel
+observes; what the player shows (status, raw event, what it changed, Play or Pause) are traits
+the kernel sets.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from html import escape
+from pathlib import Path
 from typing import Any
 
-import ipywidgets as w
+import anywidget
+import traitlets
 
 from ...core._events import Event
 from ...core._snapshot import Snapshot
@@ -24,9 +32,38 @@ from ...sources._fixtures import Fixture
 from ...sources._replay import Pacer, timed_chunks
 from ..render import _html as h
 from ..render._change import describe_change
-from ._widget import StreamView, close_tree
+from ._widget import StreamView
 
-__all__ = ["Player"]
+__all__ = ["Player", "PlayerControls"]
+
+_STATIC = Path(__file__).parent / "static"
+SPEEDS = (0.25, 32.0)
+"""The speed slider's range (a log scale)."""
+
+
+class PlayerControls(anywidget.AnyWidget):
+    """The player's front end: buttons, speed slider, status, the event panels and the view."""
+
+    _esm = (_STATIC / "player.js").read_text(encoding="utf-8")
+    _css = (_STATIC / "player.css").read_text(encoding="utf-8")
+    view = anywidget.WidgetTrait().tag(sync=True)
+    """The :class:`StreamWidget` shown in the stage (a fresh one after Back-to-start)."""
+    position = traitlets.Int(0).tag(sync=True)
+    total = traitlets.Int(0).tag(sync=True)
+    time = traitlets.Float(0.0).tag(sync=True)
+    """Stream seconds of the last event shown."""
+    playing = traitlets.Bool(False).tag(sync=True)
+    speed = traitlets.Float(1.0).tag(sync=True)
+    """Set by the slider (or the kernel): 1 is the recorded pace."""
+    raw = traitlets.Unicode("").tag(sync=True)
+    """The current event as it came on the wire (plain text)."""
+    change = traitlets.Unicode("").tag(sync=True)
+    """What the current event changed in the message (plain text)."""
+
+    @traitlets.validate("speed")
+    def _valid_speed(self, proposal: Any) -> float:
+        low, high = SPEEDS
+        return min(max(float(proposal["value"]), low), high)
 
 
 class Player:
@@ -49,26 +86,12 @@ class Player:
         self._thread: threading.Thread | None = None
         self.view = StreamView(self.title, threaded=False)
         self.view.refresh()  # the shell (header: waiting) before the first step
-
-        # Labels from shapes every text font has (▶ ◀ ▮): media-control symbols need an emoji font.
-        self.play_button = w.Button(description="▶ Play", layout=w.Layout(width="7em"))
-        self.step_button = w.Button(description="▶| Step", tooltip="one event", layout=w.Layout(width="7em"))
-        self.back_button = w.Button(description="|◀ Start", tooltip="back to the start", layout=w.Layout(width="7em"))
-        self.speed = w.FloatLogSlider(value=speed, base=2, min=-2, max=5, step=0.5, description="speed")
-        self.status = w.HTML()
-        self.raw = w.HTML()
-        self.change = w.HTML()
-        self.play_button.on_click(lambda _: self.toggle())
-        self.step_button.on_click(lambda _: self.step())
-        self.back_button.on_click(lambda _: self.back())
-        self.speed.observe(lambda change: setattr(self.pacer, "speed", change["new"]), "value")
-        self.stage = w.VBox([self.view.widget], layout=w.Layout(flex="3 1 0%", min_width="22em"))
-        panel = w.VBox(
-            [w.HTML("<b>current event</b>"), self.raw, w.HTML("<b>what it changed</b>"), self.change],
-            layout=w.Layout(flex="2 1 0%", min_width="16em", padding="0 0 0 1em"),
-        )
-        controls = w.HBox([self.back_button, self.play_button, self.step_button, self.speed, self.status])
-        self.widget = w.VBox([controls, w.HBox([self.stage, panel])])
+        self.controls = PlayerControls(view=self.view.widget, total=len(self.steps), speed=speed)
+        self.widget = self.controls
+        """What a notebook displays: one anywidget, the view inside it."""
+        self.pacer.speed = self.controls.speed  # clamped to the slider's range
+        self.controls.on_msg(self._on_msg)
+        self.controls.observe(self._on_speed, "speed")
         self._show_position()
 
     # --- controls -----------------------------------------------------------------------
@@ -87,7 +110,7 @@ class Player:
                 self.back()
             self.pacer.seek(self._time(self.position - 1))
             self.pacer.resume()
-            self.play_button.description = "▮▮ Pause"
+            self.controls.playing = True
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="csn-player", daemon=True)
                 self._thread.start()
@@ -95,7 +118,7 @@ class Player:
     def pause(self) -> None:
         with self._lock:
             self.pacer.pause()
-            self.play_button.description = "▶ Play"
+            self.controls.playing = False
 
     def step(self) -> None:
         """Show exactly one more event (and pause)."""
@@ -109,11 +132,12 @@ class Player:
             self.pause()
             old, self.view = self.view, StreamView(self.title, threaded=False)
             self.view.refresh()
-            self.stage.children = (self.view.widget,)
-            close_tree(old.widget)
             self.position = 0
-            self.raw.value = self.change.value = ""
-            self._show_position()
+            with self.controls.hold_sync():
+                self.controls.view = self.view.widget
+                self.controls.raw = self.controls.change = ""
+                self._show_position()
+            old.widget.close()
 
     def wait(self, timeout: float = 60.0) -> None:
         """Block until playback pauses or ends (for scripts and tests)."""
@@ -142,11 +166,12 @@ class Player:
         self.position += 1
         self.view.update(event, after)
         self.view.refresh()
-        self.raw.value = f'<pre class="csn-log" style="white-space:pre-wrap">{escape(_raw_text(event))}</pre>'
-        self.change.value = f"<div>{escape(describe_change(before, after, event))}</div>"
         if self.position == len(self.steps):
             self.view.close(self.final)
-        self._show_position()
+        with self.controls.hold_sync():
+            self.controls.raw = _raw_text(event)
+            self.controls.change = describe_change(before, after, event)
+            self._show_position()
 
     def _time(self, index: int) -> float:
         if index < 0 or not self.steps:
@@ -154,18 +179,42 @@ class Player:
         return self.steps[min(index, len(self.steps) - 1)][0].sse.time or 0.0
 
     def _show_position(self) -> None:
-        total = len(self.steps)
-        now = self._time(self.position - 1) if self.position else 0.0
-        self.status.value = f"&nbsp;event <b>{self.position}</b> of {total} · {now:.2f} s"
+        self.controls.position = self.position
+        self.controls.time = self._time(self.position - 1) if self.position else 0.0
+
+    @property
+    def status(self) -> str:
+        """What the status line says: ``event 7 of 30 · 0.41 s``."""
+        return f"event {self.controls.position} of {self.controls.total} · {self.controls.time:.2f} s"
+
+    # --- the front end --------------------------------------------------------------------
+
+    def _on_msg(self, widget: Any, content: Any, buffers: Any) -> None:
+        """A click in the page: one message per click (so Step is exact)."""
+        action = content.get("action") if isinstance(content, dict) else None
+        if action == "toggle":
+            self.toggle()
+        elif action == "step":
+            self.step()
+        elif action == "back":
+            self.back()
+
+    def _on_speed(self, change: Any) -> None:
+        self.pacer.speed = change["new"]  # mid-play too: the pacer keeps the stream's clock
 
     # --- display --------------------------------------------------------------------------
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs) or {}
+        shown = self.widget._repr_mimebundle_(**kwargs)
+        bundle: dict[str, Any] = dict(shown[0] if isinstance(shown, tuple) else shown or {})
         bundle["text/plain"] = repr(self)
         # Where widgets cannot render (GitHub, nbconvert), the whole stream as a transcript.
         bundle["text/html"] = h.transcript_html(self.final, title=f"{self.title} (player)")
         return bundle
+
+    def _display_(self) -> Any:
+        """marimo: the anywidget itself, which marimo renders natively."""
+        return self.widget
 
     def __repr__(self) -> str:
         return f"<Player {self.title}: {len(self.steps)} events, at {self.position}>"
@@ -173,6 +222,6 @@ class Player:
 
 def _raw_text(event: Event) -> str:
     sse = event.sse
-    stamp = f"{sse.time:.3f} s  " if sse.time is not None else ""
+    stamp = f"  {sse.time:.3f} s" if sse.time is not None else ""
     lines = [line for line in sse.raw.decode("utf-8", "replace").splitlines() if line.strip()]
-    return f"#{sse.number}  {stamp}\n" + "\n".join(line if len(line) < 400 else line[:399] + "…" for line in lines)
+    return f"#{sse.number}{stamp}\n" + "\n".join(line if len(line) < 400 else line[:399] + "…" for line in lines)
