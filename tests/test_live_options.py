@@ -379,6 +379,18 @@ def test_async_with_closes_what_it_made_and_nothing_else(server: Loopback) -> No
     assert made.is_closed
 
 
+def test_a_word_used_as_a_key_is_not_redacted_from_what_the_server_says(server: Loopback, call: Call) -> None:
+    """The tutorials' key is "offline": too short to be a credential, so a request id such as
+    ``req_offline…`` in an error reaches the reader as the server sent it."""
+    error = b'{"type":"invalid_request_error","message":"offline fake"}'
+    body = b'{"type":"error","error":' + error + b',"request_id":"req_offline1"}'
+    server.play(Answer(400, body))
+    with pytest.raises(InvalidRequestError) as raised:
+        call(Client("offline", base_url=server.url, max_retries=0), **ASK)
+    assert "offline fake" in str(raised.value)
+    assert "[redacted]" not in str(raised.value)
+
+
 @pytest.mark.parametrize(
     "answer",
     [

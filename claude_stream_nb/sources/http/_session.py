@@ -29,6 +29,8 @@ from ._policy import RETRYABLE_ERROR_EVENTS, retry_delay, should_retry
 
 __all__ = ["Session", "Step", "Tape"]
 
+_SECRET_MIN = 16  # characters: API keys are about a hundred
+
 
 @dataclass(frozen=True)
 class Step:
@@ -72,7 +74,9 @@ class Session:
         self.fold = JoinedFold()
         self.error: ClaudeError | None = None
         self.tape = tape
-        self._secrets = tuple(s.encode() for s in secrets if s)  # never shown, even when a body echoes them
+        # Never shown, even when a body echoes them. A value too short to be a real credential
+        # ("offline", "test") is a word, not a secret: replacing it would garble request ids.
+        self._secrets = tuple(s.encode() for s in secrets if len(s) >= _SECRET_MIN)
         self._rng = rng or random.Random()
         self._body: dict[str, Any] = self.params
         self._why: str | None = None  # why the next connection is made (for the recording's seam)
