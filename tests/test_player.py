@@ -101,14 +101,18 @@ def test_back_to_start_gives_a_fresh_view() -> None:
     player = play("thinking_text")
     for _ in range(10):
         player.step()
-    first_view = player.view
+    first_view, first_id = player.view, player.view.widget.view_id
     assert player.controls.raw
     click(player, "back")
     assert player.position == 0
     assert player.view is not first_view
     assert player.view.snapshot.events == 0
-    assert player.controls.view is player.view.widget  # the page renders the fresh view in the stage
-    assert first_view.widget.comm is None  # the old one is closed
+    # The same widget (marimo opens none outside a cell's run), a new view in it; the page renders it again.
+    assert player.view.widget is first_view.widget is player.controls.view
+    assert player.view.widget.view_id != first_id
+    assert player.controls.restarts == 1
+    assert player.view.frames == 1  # the fresh view's shell, header "waiting"
+    assert first_view.widget._msg_callbacks.callbacks == [player.view._on_msg]  # the old view hears nothing more
     assert player.controls.raw == player.controls.change == ""
     assert player.status == f"event 0 of {len(player.steps)} · 0.00 s"
 

@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext
 
+from claude_stream_nb.sinks.render._change import describe_change
+
 from .frontends import end_of_stream_shift
-from .harness import expected_text, final_snapshot, fold_space, letters
+from .harness import expected_text, final_snapshot, fixture_steps, fold_space, letters, snapshot_text
 from .marimo_harness import MarimoPage, MarimoServer
 
 pytestmark = pytest.mark.browser
@@ -135,18 +137,63 @@ def test_show_streams_an_sdk_stream_in_a_marimo_cell(app: MarimoPage) -> None:
     assert fold_space(final["textContent"]) == expected_text("thinking_text")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the player is a composition of stock ipywidgets; marimo renders only the anywidget in it (the stream "
-    "view): its buttons, slider and event panels show as empty boxes, so nobody can press Step",
-)
+# The player's status and panels (player.js documents the DOM), read through marimo's shadow roots.
+PLAYER = """
+const q = (selector) => deep('.csn-player ' + selector);
+const status = q('.csn-player-status')?.innerText ?? null;
+const at = status?.match(/^event (\\d+) of (\\d+) · /);
+return {status, position: at ? Number(at[1]) : null, total: at ? Number(at[2]) : null,
+        raw: q('.csn-player-raw')?.innerText ?? null, change: q('.csn-player-change')?.innerText ?? null,
+        buttons: deepAll('.csn-player-bar button').map((b) => b.innerText),
+        views: deepAll('.csn-player-stage .csn[data-csn-view]').length};
+"""
+
+
 def test_play_shows_the_player_in_a_marimo_cell(app: MarimoPage) -> None:
+    """``play(..., autoplay=True)``: the whole player renders and plays; then Start, Step ×5
+    (exactly five events), Play to the end -- every click handled by the kernel after the cell."""
+    steps = fixture_steps("thinking_text")
+
+    def player() -> dict[str, Any]:
+        state: dict[str, Any] = app.read(PLAYER)
+        return state | {"view": app.view()}
+
+    def button(name: str) -> Any:
+        return app.page.get_by_role("button", name=name, exact=True)
+
     app.open("play.py")
     final = app.wait_for(lambda: cells_done(app), lambda s: s["done"] is not None)
     assert final["done"] == "cells done: Player"
-    app.page.get_by_role("button", name="Step").wait_for(timeout=5000)
-    played = app.wait_for(lambda: app.view(), lambda s: s["state"] == "done", timeout=15)
-    assert fold_space(played["textContent"]) == expected_text("thinking_text")
+    played = app.wait_for(player, lambda s: s["position"] == len(steps) and s["view"]["state"] == "done", timeout=15)
+    print(f"autoplayed: {played['status']!r}, buttons {played['buttons']}, changed {played['change']!r}")
+    assert played["buttons"] == ["|◀ Start", "▶ Play", "▶| Step"]  # Pause turned back to Play at the end
+    assert played["total"] == len(steps)
+    assert played["change"] == "the message is complete"
+    assert fold_space(played["view"]["textContent"]) == expected_text("thinking_text")
+
+    button("|◀ Start").click()
+    start = app.wait_for(player, lambda s: s["position"] == 0 and s["view"]["state"] == "waiting", timeout=10)
+    for _ in range(5):
+        button("▶| Step").click()
+    five = app.wait_for(player, lambda s: s["position"] == 5, timeout=10)
+    app.page.wait_for_timeout(800)
+    settled = player()  # and not one event more
+    app.screenshot("stepped")
+    event, before, after = steps[4]
+    print(f"Start: {start['status']!r}, {start['views']} view; Step ×5: {five['status']!r}, raw {five['raw']!r}")
+    assert start["raw"] == start["change"] == ""
+    assert start["views"] == 1, "the fresh view replaced the old one"
+    assert settled["position"] == 5
+    assert settled["raw"].splitlines()[0] == f"#{event.sse.number}  {event.sse.time:.3f} s"
+    assert settled["change"] == describe_change(before, after, event)
+    assert letters(settled["view"]["text"]) == letters(snapshot_text(after))
+
+    button("▶ Play").click()
+    button("▮▮ Pause").wait_for(timeout=5000)
+    end = app.wait_for(player, lambda s: s["position"] == len(steps) and s["buttons"][1] == "▶ Play", timeout=15)
+    print(f"Play: {end['status']!r}, footer {end['view']['footer']!r}")
+    assert end["view"]["state"] == "done"
+    assert fold_space(end["view"]["textContent"]) == expected_text("thinking_text")
 
 
 def test_markdown_looks_like_markdown_in_marimo(app: MarimoPage) -> None:

@@ -227,8 +227,13 @@ def test_player_steps_plays_pauses_and_restarts(notebook: Notebook) -> None:
     notebook.screenshot("ended")
 
     # Back to the start: nothing shown, a fresh view.
+    clicked = time.monotonic()
     player.click(START)
+    player.wait_for(lambda s: s["position"] == 0 and player.view()["state"] == "waiting", "the fresh view")
+    shown = time.monotonic() - clicked
     start = assert_at(player, 0)
+    print(f"Start: the fresh view showed {shown:.3f} s after the click")
+    assert shown < 0.9, "at once, not after the page's one-second ask for missed frames"
     print(
         f"Start: {start['status']!r}, view {start['view']['state']!r} text {start['view']['text']!r}, "
         f"tools {start['view']['tools']}, footer {start['view']['footer']!r}; panel {start['raw'][:12]!r}"
@@ -240,6 +245,13 @@ def test_player_steps_plays_pauses_and_restarts(notebook: Notebook) -> None:
     assert start["buttons"] == [START, PLAY, STEP]
     assert start["raw"] == ""  # the side panel starts over too
     assert start["change"] == ""
+
+    # And it steps again from there: the fresh view (in the same widget) shows the new frames.
+    for _ in range(7):
+        player.click(STEP)
+    again = assert_at(player, 7)
+    print(f"Step ×7 after Start: {again['status']!r}, view {again['view']['text']!r}")
+    assert again["view"]["text"] == seven["view"]["text"]
 
 
 @pytest.mark.parametrize("ui", ["notebook"])

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,8 @@ class PlayerControls(anywidget.AnyWidget):
     _esm = (_STATIC / "player.js").read_text(encoding="utf-8")
     _css = (_STATIC / "player.css").read_text(encoding="utf-8")
     view = anywidget.WidgetTrait().tag(sync=True)
-    """The :class:`StreamWidget` shown in the stage (a fresh one after Back-to-start)."""
+    """The :class:`StreamWidget` shown in the stage (one for the player's life; Back starts a new
+    view in it)."""
     position = traitlets.Int(0).tag(sync=True)
     total = traitlets.Int(0).tag(sync=True)
     time = traitlets.Float(0.0).tag(sync=True)
@@ -59,6 +61,8 @@ class PlayerControls(anywidget.AnyWidget):
     """The current event as it came on the wire (plain text)."""
     change = traitlets.Unicode("").tag(sync=True)
     """What the current event changed in the message (plain text)."""
+    restarts = traitlets.Int(0).tag(sync=True)
+    """How often the view started over (Back): each time the page renders it afresh."""
 
     @traitlets.validate("speed")
     def _valid_speed(self, proposal: Any) -> float:
@@ -130,14 +134,21 @@ class Player:
         """Back to before the first event, with a fresh view."""
         with self._lock:
             self.pause()
-            old, self.view = self.view, StreamView(self.title, threaded=False)
-            self.view.refresh()
+            # A fresh view in the same widget (marimo opens no widget outside a cell's run): the old
+            # view stops listening to it; a new view_id makes the page build a new document when the
+            # stage renders the widget again (restarts), from the new view's frames.
+            old, widget = self.view, self.view.widget
+            widget.on_msg(old._on_msg, remove=True)
+            widget.unobserve(old._on_choice, "ui")
+            with widget.hold_sync():
+                widget.view_id, widget.ui, widget.closed = uuid.uuid4().hex, {}, False
+            self.view = StreamView(self.title, threaded=False, widget=widget)
             self.position = 0
             with self.controls.hold_sync():
-                self.controls.view = self.view.widget
+                self.controls.restarts += 1  # the page renders the view again, from its new frames
                 self.controls.raw = self.controls.change = ""
                 self._show_position()
-            old.widget.close()
+            self.view.refresh()
 
     def wait(self, timeout: float = 60.0) -> None:
         """Block until playback pauses or ends (for scripts and tests)."""

@@ -103,12 +103,13 @@ class StreamView:
         clock: Callable[[], float] = time.monotonic,
         threaded: bool = True,
         extras: Sequence[ViewExtra] = (),
+        widget: StreamWidget | None = None,  # one already shown, to start over in (the player's Back-to-start)
     ) -> None:
         self.title = title
         self.snapshot = Snapshot()
         self.frames = 0
         self.extras = list(extras)
-        self.widget = StreamWidget(view_id=uuid.uuid4().hex, log_size=log_size)
+        self.widget = widget or StreamWidget(view_id=uuid.uuid4().hex, log_size=log_size)
         self.widget.on_msg(self._on_msg)
         self.widget.observe(self._on_choice, "ui")
         self.on_choice: Callable[[], None] | None = None

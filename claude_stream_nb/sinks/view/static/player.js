@@ -4,8 +4,10 @@
 // (JupyterLab, Notebook 7, marimo -- marimo renders no stock ipywidgets): the buttons, the speed
 // slider, the status, the current raw event and what it changed, and, in its stage, the stream
 // view -- a child widget (the model's "view" trait, "anywidget:<model id>"), rendered with
-// anywidget's host.getWidget(ref). Back-to-start gives the player a fresh view: the trait
-// changes, the old child view is aborted and the new one rendered in its place.
+// anywidget's host.getWidget(ref). Back-to-start starts a fresh stream view in the same widget
+// (marimo opens no widget outside a cell's run): it gets a new view_id, the "restarts" trait
+// counts up, and the stage renders the child again -- view.js builds a new document for the new
+// id from the frames that follow (or asks the kernel for them).
 //
 // The kernel drives playback (a background thread); the page only asks:
 //   a button click     -> model.send({action: "toggle" | "step" | "back"})   one message per click
@@ -109,7 +111,7 @@ function render({ model, el, host }) {
   }
 
   const watch = { speed: showSpeed, time: showStatus, position: showStatus, total: showStatus,
-    playing: showPlaying, raw: showRaw, change: showChange, view: showView };
+    playing: showPlaying, raw: showRaw, change: showChange, view: showView, restarts: showView };
   for (const [name, show] of Object.entries(watch)) model.on(`change:${name}`, show);
   showSpeed(); showStatus(); showPlaying(); showRaw(); showChange(); showView();
 
