@@ -65,6 +65,13 @@ def test_play_runs_to_the_end_and_pause_stops_it() -> None:
     assert player.view.snapshot.state == "complete"
     assert not player.playing
     assert player.controls.change == "the message is complete"
+    view_id = player.view.widget.view_id
+    click(player, "toggle")  # Play once it has ended: from the start again, in a fresh view
+    assert player.view.widget.view_id != view_id
+    assert player.position < len(player.steps)
+    player.wait(30)
+    assert player.position == len(player.steps)
+    assert player.view.snapshot.state == "complete"
 
 
 def test_the_speed_stays_on_the_slider() -> None:
