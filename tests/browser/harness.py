@@ -9,8 +9,7 @@ settings and workspace folders so nothing of the user's setup leaks in and nothi
 :class:`Notebook` writes a notebook into the root folder, opens it in a page, runs a cell from
 the keyboard and reads the view back from the DOM: :data:`VIEW_STATE` is everything the checks
 look at, for the live widget and for the static transcript that replaces it; :data:`RECORD_FRAMES`
-counts the live text at every animation frame (every state the page could paint). :class:`PlayerPage`
-clicks the step-through player's buttons, sets its speed slider and reads its status and panels.
+counts the live text at every animation frame (every state the page could paint).
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import IO, Any
@@ -378,96 +377,6 @@ class Notebook:
         path = self.shots / f"{Path(self.path).stem}{'-' + label if label else ''}.png"
         self.page.screenshot(path=str(path), full_page=True)
         return path
-
-
-# The player's own controls and panels (everything outside its StreamView, which VIEW_STATE reads).
-PLAYER_STATE = """(area) => {
-  const own = [...area.querySelectorAll('.widget-html')].filter((el) => !el.closest('.csn-host'));
-  const status = own.map((el) => el.innerText).find((text) => /event \\d+ of \\d+/.test(text)) ?? null;
-  const label = own.find((el) => el.innerText.trim() === 'current event');
-  const panel = label ? [...label.parentElement.children] : [];  // label, raw event, label, change
-  const at = status?.match(/event (\\d+) of (\\d+) · (\\d+\\.\\d\\d) s/);
-  return {
-    status,
-    position: at ? Number(at[1]) : null,
-    total: at ? Number(at[2]) : null,
-    time: at ? at[3] : null,
-    raw: panel[1]?.innerText ?? null,
-    change: panel[3]?.innerText ?? null,
-    buttons: [...area.querySelectorAll('button')].map((b) => b.innerText),
-    speed: area.querySelector('.widget-readout')?.innerText ?? null,
-    views: area.querySelectorAll('.csn-host').length,
-  };
-}"""
-
-
-class PlayerPage:
-    """The player widget in a notebook's cell output: click its buttons, set its speed, read it."""
-
-    def __init__(self, notebook: Notebook, index: int = 0) -> None:
-        self.notebook = notebook
-        self.index = index
-        self.page = notebook.page
-        self.output = notebook.output(index)
-
-    def state(self) -> dict[str, Any]:
-        state: dict[str, Any] = self.output.evaluate(PLAYER_STATE)
-        return state
-
-    def view(self) -> dict[str, Any]:
-        return self.notebook.view(self.index)
-
-    def button(self, name: str) -> Locator:
-        return self.output.get_by_role("button", name=name, exact=True)
-
-    def click(self, name: str) -> None:
-        self.button(name).click()
-
-    def wait_for(self, test: Callable[[dict[str, Any]], bool], what: str, timeout: float = 15) -> dict[str, Any]:
-        """Poll until ``test(state)`` holds; that state."""
-        deadline = time.monotonic() + timeout
-        while True:
-            state = self.state()
-            if test(state):
-                return state
-            if time.monotonic() > deadline:
-                raise AssertionError(f"the player did not reach {what} within {timeout} s; it shows {state}")
-            self.page.wait_for_timeout(50)
-
-    def wait_for_position(self, position: int, timeout: float = 15) -> dict[str, Any]:
-        return self.wait_for(lambda s: s["position"] == position, f"event {position}", timeout)
-
-    def wait_for_button(self, name: str, timeout: float = 15) -> None:
-        """Until a button reads ``name``: the kernel changed its label, so it has handled the click."""
-        self.button(name).wait_for(timeout=timeout * 1000)
-
-    def speed_key(self, key: str) -> str:
-        """Press a key on the speed slider's handle (Home, End, arrows), as a keyboard user would;
-        the readout after it."""
-        self.output.locator(".noUi-handle").focus()
-        self.page.keyboard.press(key)
-        return self.output.locator(".widget-readout").inner_text()
-
-    def type_speed(self, value: str) -> str:
-        """Type a speed into the slider's editable readout and press Enter; the readout after it."""
-        readout = self.output.locator(".widget-readout")
-        readout.click()
-        self.page.keyboard.press("Control+a")
-        self.page.keyboard.type(value)
-        self.page.keyboard.press("Enter")
-        return readout.inner_text()
-
-    def sample(self, seconds: float, interval: float = 0.1) -> list[dict[str, Any]]:
-        """The player's state every ``interval`` for ``seconds``."""
-        samples = []
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            samples.append(self.state() | {"view": self.view(), "at": time.monotonic()})
-            self.page.wait_for_timeout(interval * 1000)
-        return samples
-
-
-# --- what the view should show, from the fixture -------------------------------------------------
 
 
 def final_snapshot(name: str) -> Snapshot:

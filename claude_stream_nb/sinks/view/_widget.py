@@ -391,8 +391,3 @@ class _Transcript:
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         return {"text/html": self._html, "text/plain": self._text}
 
-
-def close_tree(widget: Any) -> None:
-    for child in getattr(widget, "children", ()):
-        close_tree(child)
-    widget.close()
