@@ -172,7 +172,10 @@ def test_play_shows_the_player_in_a_marimo_cell(app: MarimoPage) -> None:
     assert fold_space(played["view"]["textContent"]) == expected_text("thinking_text")
 
     button("|◀ Start").click()
-    start = app.wait_for(player, lambda s: s["position"] == 0 and s["view"]["state"] == "waiting", timeout=10)
+    # Start redraws the stage with the fresh view: wait until it is there (one view, waiting)
+    start = app.wait_for(
+        player, lambda s: s["position"] == 0 and s["views"] == 1 and s["view"]["state"] == "waiting", timeout=10
+    )
     for _ in range(5):
         button("▶| Step").click()
     five = app.wait_for(player, lambda s: s["position"] == 5, timeout=10)
