@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -31,7 +31,6 @@ from claude_stream_nb.agent._conversation import ConversationView
 from claude_stream_nb.agent.examples import get_weather, list_cities
 from claude_stream_nb.core._sse import SSEDecoder, encode_event
 from claude_stream_nb.core._stream import StreamFold
-from claude_stream_nb.fake_api import serve_in_thread
 from claude_stream_nb.fake_api._scenario import FakeAPI
 from claude_stream_nb.fake_api._transport import ReplayTransport
 from claude_stream_nb.live import Claude
@@ -41,15 +40,6 @@ from claude_stream_nb.sources._fixtures import Fixture, Recorded, load_fixture
 from .test_notebook_export import notebook, visible_text
 
 SCENARIOS = ["agent_weather", "agent_parallel", "agent_tool_error", "agent_three_turns"]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    running = serve_in_thread(speed=None)
-    try:
-        yield running.url
-    finally:
-        running.stop()
 
 
 class Log:

@@ -16,7 +16,6 @@ import pytest
 
 from claude_stream_nb import replay
 from claude_stream_nb.core._stream import StreamFold
-from claude_stream_nb.fake_api import serve_in_thread
 from claude_stream_nb.live import (
     AuthenticationError,
     Claude,
@@ -33,15 +32,6 @@ from claude_stream_nb.sources._fixtures import load_fixture
 
 KEY = "sk-ant-test-KEY-never-to-be-seen-0123456789abcdef"  # shaped like a key, but not a real one
 ASK = {"max_tokens": 1024, "messages": [{"role": "user", "content": "Explain SSE"}]}
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    running = serve_in_thread(speed=None)
-    try:
-        yield running.url
-    finally:
-        running.stop()
 
 
 _OPEN: list[httpx.Client] = []

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from typing import Any, Literal
 
 import httpx
@@ -20,7 +19,6 @@ import pytest
 from claude_stream_nb.agent import examples, run_agent
 from claude_stream_nb.core._sse import encode_event
 from claude_stream_nb.core._stream import StreamFold
-from claude_stream_nb.fake_api import serve_in_thread
 from claude_stream_nb.live import Claude
 from claude_stream_nb.sinks._terminal_timeline import bar
 from claude_stream_nb.sinks._timeline import Timeline, apply_update, timeline_of
@@ -192,15 +190,6 @@ def test_untrusted_labels_are_escaped() -> None:
 
 
 # --- live: gaps for reconnects and retries ----------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    running = serve_in_thread(speed=None)
-    try:
-        yield running.url
-    finally:
-        running.stop()
 
 
 def _stream(url: str, fault: str, model: str, timeline: Timeline) -> Any:
