@@ -2,7 +2,7 @@
 
 One source for both looks: the live view's front end (``sinks/view/static/view.js``) only
 places these pieces and streams text into their open slot; the transcript is the same pieces
-concatenated, with the same stylesheet (``view.css``) inlined. Pure functions of a
+concatenated, with the same stylesheet (``theme.css`` + ``view.css``) inlined. Pure functions of a
 :class:`~claude_stream_nb.core._snapshot.Snapshot`. Everything that came from the model or the
 server is escaped (markdown goes through :func:`render_markdown`, which shows raw HTML as
 text). The markup reads without CSS too (``<details>``, ``<pre>``, ``<ol>``), since GitHub and
@@ -60,8 +60,10 @@ __all__ = [
 ]
 
 _STATIC = Path(__file__).resolve().parent.parent / "view" / "static"
-STYLESHEET = re.sub(r"/\*.*?\*/|\n\s*", "", (_STATIC / "view.css").read_text(encoding="utf-8"), flags=re.S)
-"""``view.css`` without comments and line breaks (the live view loads it, the transcript inlines it)."""
+THEME = re.sub(r"/\*.*?\*/|\n\s*", "", (_STATIC / "theme.css").read_text(encoding="utf-8"), flags=re.S)
+"""``theme.css`` (the ``--csn-*`` colours) without comments and line breaks: the view's and the player's."""
+STYLESHEET = THEME + re.sub(r"/\*.*?\*/|\n\s*", "", (_STATIC / "view.css").read_text(encoding="utf-8"), flags=re.S)
+"""``theme.css`` and ``view.css``, lean (the live view loads it, the transcript inlines it)."""
 CSS = f"<style>{STYLESHEET}</style>"
 """The view's stylesheet as a ``<style>`` element (the transcript inlines it)."""
 

@@ -46,7 +46,7 @@ class PlayerControls(anywidget.AnyWidget):
     """The player's front end: buttons, speed slider, status, the event panels and the view."""
 
     _esm = (_STATIC / "player.js").read_text(encoding="utf-8")
-    _css = (_STATIC / "player.css").read_text(encoding="utf-8")
+    _css = h.THEME + (_STATIC / "player.css").read_text(encoding="utf-8")
     view = anywidget.WidgetTrait().tag(sync=True)
     """The :class:`StreamWidget` shown in the stage (one for the player's life; Back starts a new
     view in it)."""
