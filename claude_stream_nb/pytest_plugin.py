@@ -54,14 +54,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _patch_nbval() -> None:
-    """A display with a display_id is held back until it is updated (or the cell goes idle),
-    then handed to nbval once, with its final data, where it was first shown."""
+    """From a cell's first display with a display_id on, its outputs are held back, in order;
+    an update changes the held display it names; all go to nbval, as they were saved, when the
+    cell is idle (a view shows an empty output beside itself and updates both)."""
     from nbval.kernel import RunningKernel  # type: ignore[import-untyped]
 
     if getattr(RunningKernel.get_message, "_csn_patched", False):
         return
     original = RunningKernel.get_message
-    held: dict[str, dict[str, Any]] = {}  # display_id -> the display_data message, not yet handed on
+    held: list[dict[str, Any]] = []  # the cell's outputs since its first display with a display_id
     ready: list[dict[str, Any]] = []  # messages to hand on before reading the next one
 
     def get_message(self: object, stream: str, timeout: float | None = None) -> dict[str, Any]:
@@ -72,22 +73,33 @@ def _patch_nbval() -> None:
         if stream != "iopub" or not isinstance(content, dict):
             return msg
         kind = msg.get("msg_type")
-        display_id = (content.get("transient") or {}).get("display_id")
-        if kind == "display_data" and display_id:
-            held[display_id] = msg
-            return _skipped(msg)
-        if kind == "update_display_data" and display_id in held:
-            shown = held.pop(display_id)
-            shown["content"] = {**shown["content"], "data": content["data"], "metadata": content.get("metadata", {})}
-            return shown
-        if kind == "status" and content.get("execution_state") == "idle" and held:
-            ready.extend([*held.values(), msg])  # never updated: hand them on as they were
+        if kind == "update_display_data":
+            for shown in held:
+                if _display_id(shown["content"]) == _display_id(content):
+                    update = {"data": content["data"], "metadata": content.get("metadata", {})}
+                    shown["content"] = {**shown["content"], **update}
+            return _skipped(msg)  # applied, or of a display nbval no longer holds
+        if not held and not (kind == "display_data" and _display_id(content)):
+            return msg
+        if kind == "status" and content.get("execution_state") == "idle" and _parent(msg) == _parent(held[0]):
+            ready.extend([*held, msg])
             held.clear()
             return ready.pop(0)
+        if kind in ("display_data", "execute_result", "stream", "error"):
+            held.append(msg)
+            return _skipped(msg)
         return msg
 
     get_message._csn_patched = True  # type: ignore[attr-defined]
     RunningKernel.get_message = get_message
+
+
+def _display_id(content: dict[str, Any]) -> Any:
+    return (content.get("transient") or {}).get("display_id")
+
+
+def _parent(msg: dict[str, Any]) -> Any:
+    return (msg.get("parent_header") or {}).get("msg_id")
 
 
 def _skipped(msg: dict[str, Any]) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from claude_stream_nb.live import Claude
 from claude_stream_nb.sinks._terminal_timeline import bar
 from claude_stream_nb.sinks._timeline import Timeline, apply_update, timeline_of
 from claude_stream_nb.sinks._timeline_agent import AgentTimeline, agent_model
-from claude_stream_nb.sinks._timeline_view import TimelineExtra
+from claude_stream_nb.sinks._timeline_view import EVERY, TimelineExtra
 from claude_stream_nb.sinks.render._timeline_svg import render_svg
 from claude_stream_nb.sinks.view import StreamView
 from claude_stream_nb.sources._fixtures import Recorded, bundled_fixtures, dumps, load_fixture
@@ -327,10 +327,10 @@ def test_the_view_gets_a_few_small_updates_not_one_per_delta() -> None:
         ops += extra.frame_ops(fold.snapshot, final=False)
     ops += extra.frame_ops(fold.close(), final=True)
     seconds = now[0]
-    assert len(ops) <= seconds * 4 + 2  # four a second at most, and the final one
+    assert len(ops) <= seconds / EVERY + 2  # twice a second at most, and the final one
     assert ops[-1][1]["marks"][-1]["kind"] == "end"
     sizes = [len(json.dumps(op)) for op in ops]
-    assert max(sizes[:-1]) < 300  # a quarter of a second's news is a few dozen bytes
+    assert max(sizes[:-1]) < 400  # half a second's news is a few dozen bytes
     model = Timeline().model() | {"marks": []}
     for _, update in ops:
         apply_update(model, update)

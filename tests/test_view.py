@@ -6,6 +6,7 @@ so the checks read what the page would hold; the browser tests look at the real 
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import subprocess
@@ -20,9 +21,11 @@ import pytest
 from claude_stream_nb import Message, replay
 from claude_stream_nb.core._stream import StreamFold, consume
 from claude_stream_nb.sinks.render import _html as h
+from claude_stream_nb.sinks.render._assets import STATIC, lean_css
 from claude_stream_nb.sinks.render._pretty import pretty_partial
 from claude_stream_nb.sinks.view import StreamView
 from claude_stream_nb.sinks.view._capture import Sent, capture_comms
+from claude_stream_nb.sinks.view._nudge import EVERY
 from claude_stream_nb.sources._fixtures import bundled_fixtures, load_fixture
 
 NAMES = [name for name, _ in bundled_fixtures()]
@@ -170,6 +173,56 @@ def test_a_choice_that_reaches_the_kernel_after_the_end_goes_into_the_saved_outp
     view.widget.ui = {"thinking-0": True}
     assert len(handle.shown) == 2
     assert 'data-csn-key="thinking-0" open>' in handle.shown[1]
+
+
+def test_a_displayed_view_keeps_an_empty_output_beside_it_fresh_for_notebook_7(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Notebook 7 sizes an output (a scroll box past ~1,820 px) only when the cell's outputs change;
+    # the view's empty companion output changes every two seconds while it streams and once before the
+    # transcript, so that the transcript replacing the view changes nothing there.
+    outputs: list[list[str]] = []  # what each displayed output showed, in order
+    times: list[float] = []  # when each update came
+
+    class Handle:
+        def __init__(self, shown: list[str]) -> None:
+            self.shown = shown
+
+        def update(self, obj: Any, raw: bool = False) -> None:
+            self.shown.append(repr(obj) if raw else obj._repr_mimebundle_()["text/html"][:40])
+            times.append(now[0])
+
+    def display(obj: Any, raw: bool = False, display_id: bool = False) -> Handle:
+        outputs.append([repr(obj) if raw else type(obj).__name__])
+        return Handle(outputs[-1])
+
+    monkeypatch.setattr("IPython.display.display", display)
+    now = [0.0]
+    view = StreamView("long", threaded=False, clock=lambda: now[0]).display()
+    events = 0
+
+    def update(event: Any, snapshot: Any) -> None:
+        nonlocal events
+        events += 1
+        now[0] += 0.05  # 20 events a second
+        StreamView.update(view, event, snapshot)
+
+    monkeypatch.setattr(view, "update", update)
+    with capture_comms():
+        replay("long_markdown", instant=True, sink=view)
+    (shown_view, *later), (shown_nudge, *pokes) = outputs
+    assert shown_view == "StreamView"
+    assert later[-1].startswith("<")  # the transcript replaced the view
+    assert shown_nudge == repr({"text/html": ""})  # empty: 0 px tall
+    assert set(pokes) == {shown_nudge}
+    *streaming, final, transcript = times
+    gaps = [b - a for a, b in itertools.pairwise([0.0, *streaming])]
+    assert len(streaming) >= events * 0.05 / 4
+    assert min(gaps) >= EVERY
+    assert max(gaps) <= 2 * EVERY  # every two seconds
+    assert final == transcript == now[0]  # and once more just before the transcript
+    assert view._nudge is not None
+    assert view._nudge.pokes == len(pokes)
 
 
 def test_redacted_and_omitted_thinking_say_what_they_are() -> None:
@@ -424,3 +477,16 @@ def test_a_runners_collapsible_keeps_the_users_choice_too() -> None:
     assert 'data-csn-key="result-1" open>' in transcript
     assert 'data-csn-key="args-1">' in transcript
     assert "done · 0.1 s" in transcript
+
+
+@pytest.mark.parametrize("name", ["theme.css", "view.css", "player.css"])
+def test_the_lean_stylesheet_keeps_every_token(name: str) -> None:
+    # Lean = comments gone, line breaks one space: a value going on on the next line ("0" then
+    # "var(...)") must stay two tokens, or the browser drops the whole declaration.
+    raw = re.sub(r"/\*.*?\*/", "", (STATIC / name).read_text(encoding="utf-8"), flags=re.S)
+
+    def tokens(css: str) -> list[str]:
+        return re.sub(r"([{};])", r" \1 ", css).split()
+
+    assert tokens(lean_css(name)) == tokens(raw)
+    assert "\n" not in lean_css(name)

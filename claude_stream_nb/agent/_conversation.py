@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
-from ..sinks.view._widget import StreamView
+from ..sinks.view._nudge import Nudge
+from ..sinks.view._widget import FPS, StreamView
 
 if TYPE_CHECKING:
     from ._runs import AgentResult, ToolRun
@@ -39,7 +40,7 @@ class ConversationView:
         self,
         title: str | None = None,
         *,
-        fps: float = 30.0,
+        fps: float = FPS,
         threaded: bool = True,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -52,6 +53,7 @@ class ConversationView:
         self._runs: dict[tuple[int, int], ToolRun] = {}
         self._last_tick = -1e9
         self._handle: Any = None
+        self._nudge: Nudge | None = None
         self._closed = False
         self.header = w.HTML(self._header_html())
         self.body = w.VBox()
@@ -81,6 +83,8 @@ class ConversationView:
         if now - self._last_tick < _TICK:
             return
         self._last_tick = now
+        if self._nudge is not None:
+            self._nudge.poke()
         for (turn, _), run in self._runs.items():
             if run.status == "running":
                 self._paint(turn, run, now)
@@ -94,6 +98,8 @@ class ConversationView:
         self.footer.value = self._footer_html()
         self._closed = True
         if self._handle is not None:
+            if self._nudge is not None:
+                self._nudge.poke(force=True)  # Notebook 7 sizes the output at its final height, still live
             self._handle.update(_Static(self.transcript(), repr(self)))
 
     def _on_choice(self) -> None:
@@ -132,6 +138,7 @@ class ConversationView:
         from IPython.display import display
 
         self._handle = display(self, display_id=True)
+        self._nudge = Nudge(self._clock)
         return self
 
     def transcript(self) -> str:

@@ -2,7 +2,7 @@
 
 :class:`TimelineExtra` plugs a :class:`~._timeline.Timeline` into a
 :class:`~claude_stream_nb.sinks.view.StreamView` (``extras=[TimelineExtra()]``): it sees every
-event, adds a ``["timeline", update]`` op to a view frame at most four times a second -- what
+event, adds a ``["timeline", update]`` op to a view frame at most twice a second -- what
 changed since the last one, a few dozen bytes, never one message per delta -- and gives the
 transcript the inline SVG. In the page, ``static/timeline.js`` folds the updates into the same model and draws
 it only while the section is open.
@@ -18,19 +18,19 @@ from typing import Any
 from ..core._events import Event
 from ..core._snapshot import Snapshot
 from ._timeline import Timeline
+from .render._assets import lean_js
 
 __all__ = ["TimelineExtra", "timeline_js"]
 
 _JS = Path(__file__).parent / "view" / "static" / "timeline.js"
-EVERY = 0.25
-"""Seconds between two timeline updates in a live view: four a second, like a footer that ticks."""
+EVERY = 0.5
+"""Seconds between two timeline updates in a live view: twice a second (a chart drawn only while open)."""
 
 
 def timeline_js() -> str:
-    """The front end's source (it defines ``csnTimeline(slot, payload, ctx)``), without its
-    comment lines and indentation: it goes to the page with every view, so it is kept small."""
-    lines = (line.strip() for line in _JS.read_text(encoding="utf-8").splitlines())
-    return "\n".join(line for line in lines if line and not line.startswith("//"))
+    """The front end's source (it defines ``csnTimeline(slot, payload, ctx)``), lean: it goes
+    to the page with every view."""
+    return lean_js(_JS)
 
 
 class TimelineExtra:

@@ -51,13 +51,6 @@ REPO = Path(__file__).resolve().parents[2]
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 # JupyterLab asks whether to fetch news on first start: say no up front (no toast, no request).
 NEWS_SETTING = ("@jupyterlab/apputils-extension/notification.jupyterlab-settings", {"fetchNews": "false"})
-# Notebook 7 turns an output taller than 1,820 px into a scroll box whenever the output changes -- for a
-# long answer, that is when the transcript replaces the live view (the widget grew without changing the
-# output). A host's choice for long outputs, not the view's; off here so the layout checks measure the view.
-SCROLL_SETTING = (
-    "@jupyter-notebook/notebook-extension/scroll-output.jupyterlab-settings",
-    {"autoScrollOutputs": False},
-)
 RATE_LIMIT_SIGNS = ("rate exceeded", "iopub messages resumed")  # what the server says and logs
 
 
@@ -78,7 +71,7 @@ class JupyterServer:
         dirs = {name: self.base / name for name in ("root", "config", "data", "runtime", "ipython", "settings", "ws")}
         for path in dirs.values():
             path.mkdir(parents=True, exist_ok=True)
-        for name, setting in (NEWS_SETTING, SCROLL_SETTING):
+        for name, setting in [NEWS_SETTING]:
             (dirs["settings"] / name).parent.mkdir(parents=True, exist_ok=True)
             (dirs["settings"] / name).write_text(json.dumps(setting))
         env = {
@@ -214,7 +207,9 @@ RECORD_FRAMES = """(area) => {
     const table = root.querySelector('table');
     const sizes = [root, root.querySelector('.csn-text'), table]
       .map((el) => el && [el.getBoundingClientRect().width, getComputedStyle(el).marginLeft]);
-    return { rects, height: area.getBoundingClientRect().height, sizes };
+    // Notebook 7 (Auto Scroll Outputs, on by default) makes a long output a scroll box.
+    const scrolled = !!area.closest('.jp-mod-outputsScrolled');
+    return { rects, height: area.getBoundingClientRect().height, sizes, scrolled };
   };
   window.csnLastLive = null;
   window.csnFirstSaved = null;

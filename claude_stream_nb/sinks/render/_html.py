@@ -19,12 +19,12 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
-from pathlib import Path
 from typing import Any
 
 from ...core._blocks import RESULT_TYPES
 from ...core._snapshot import BlockState, Snapshot
 from ...core._summary import metrics, outcome
+from ._assets import CSS
 from ._icons import icon
 from ._markdown import render_markdown
 from ._pretty import pretty_partial
@@ -59,13 +59,6 @@ __all__ = [
     "unknown_html",
 ]
 
-_STATIC = Path(__file__).resolve().parent.parent / "view" / "static"
-THEME = re.sub(r"/\*.*?\*/|\n\s*", "", (_STATIC / "theme.css").read_text(encoding="utf-8"), flags=re.S)
-"""``theme.css`` (the ``--csn-*`` colours) without comments and line breaks: the view's and the player's."""
-STYLESHEET = THEME + re.sub(r"/\*.*?\*/|\n\s*", "", (_STATIC / "view.css").read_text(encoding="utf-8"), flags=re.S)
-"""``theme.css`` and ``view.css``, lean (the live view loads it, the transcript inlines it)."""
-CSS = f"<style>{STYLESHEET}</style>"
-"""The view's stylesheet as a ``<style>`` element (the transcript inlines it)."""
 
 _OPEN, _CLOSE = "\ue000", "\ue001"  # citation markers in markdown source; stripped from model text
 _JOIN = "\ue002"  # where a reconnected stream continued

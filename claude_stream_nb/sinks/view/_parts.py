@@ -16,14 +16,24 @@ from collections.abc import Sequence
 from html import escape
 from typing import Any
 
+from ...core._events import InputJsonDelta, TextDelta, ThinkingDelta
 from ...core._snapshot import BlockState, Snapshot
 from ..render import BlockSplitter
 from ..render import _html as h
 from ..render._pretty import pretty_partial
 
-__all__ = ["Op", "Part", "new_part"]
+__all__ = ["Op", "Part", "appended", "new_part"]
 
 Op = list[Any]
+
+
+def appended(delta: object) -> str:
+    """What a delta appends to its block's open stream (text, thinking, tool arguments), else ""."""
+    if isinstance(delta, TextDelta):
+        return delta.text
+    if isinstance(delta, ThinkingDelta):
+        return delta.thinking
+    return delta.partial_json if isinstance(delta, InputJsonDelta) else ""
 
 
 class Part:

@@ -32,6 +32,7 @@ from ...core._stream import StreamFold
 from ...sources._fixtures import Fixture
 from ...sources._replay import Pacer, timed_chunks
 from ..render import _html as h
+from ..render._assets import THEME, lean_css
 from ..render._change import describe_change
 from ._widget import StreamView
 
@@ -46,7 +47,7 @@ class PlayerControls(anywidget.AnyWidget):
     """The player's front end: buttons, speed slider, status, the event panels and the view."""
 
     _esm = (_STATIC / "player.js").read_text(encoding="utf-8")
-    _css = h.THEME + (_STATIC / "player.css").read_text(encoding="utf-8")
+    _css = THEME + lean_css("player.css")
     view = anywidget.WidgetTrait().tag(sync=True)
     """The :class:`StreamWidget` shown in the stage (one for the player's life; Back starts a new
     view in it)."""

@@ -17,8 +17,8 @@ When the stream ends, a displayed view replaces its output with the static trans
 (:func:`~claude_stream_nb.sinks.render.transcript_html`): the same HTML and stylesheet, so the
 screen does not change, and it survives a save, nbconvert, nbviewer, GitHub and a reopened
 notebook without a kernel -- where a widget view would show "Error displaying widget: model
-not found" (JupyterLab picks the widget mime type whenever it is in the bundle, model or not).
-"""
+not found" (JupyterLab picks the widget mime type whenever it is in the bundle, model or not). An
+empty output beside it (:mod:`._nudge`) lets Notebook 7 size the output while it grows."""
 
 from __future__ import annotations
 
@@ -32,15 +32,18 @@ from typing import Any, Protocol
 import anywidget
 import traitlets
 
-from ...core._events import ContentBlockDelta, Event, InputJsonDelta, TextDelta, ThinkingDelta
+from ...core._events import ContentBlockDelta, Event
 from ...core._snapshot import BlockState, Snapshot
 from ..render import _html as h
+from ..render._assets import STYLESHEET, lean_js
 from ._log import LogBook
-from ._parts import Op, Part, ThinkingPart, ToolPart, new_part
+from ._nudge import Nudge
+from ._parts import Op, Part, ThinkingPart, ToolPart, appended, new_part
 
-__all__ = ["StreamView", "StreamWidget", "ViewExtra", "add_front_end_module"]
+__all__ = ["FPS", "StreamView", "StreamWidget", "ViewExtra", "add_front_end_module"]
 
 _STATIC = Path(__file__).parent / "static"
+FPS = 6.0  # frames a second at most: the page types the text in between, so more buys nothing but envelopes
 _BUDGET = 20_000  # bytes a second: a frame that sends more waits longer for the next
 _SETTLE = 0.2  # seconds between a streamed view's last frame and the transcript that replaces it
 _FOOTER_EVERY = 1.0  # timings that change every frame: once a second is enough to read them
@@ -48,21 +51,15 @@ _ESM_PARTS: list[str] = []
 _URGENT = frozenset({"content_block_start", "content_block_stop", "error"})
 
 
-def _lean(source: str) -> str:
-    """The module without its comment lines and indentation: it goes over the wire once per view."""
-    lines = (line.strip() for line in source.splitlines())
-    return "\n".join(line for line in lines if line and not line.startswith("//"))
-
-
 def _esm() -> str:
-    return "\n".join([*_ESM_PARTS, _lean((_STATIC / "view.js").read_text(encoding="utf-8"))])
+    return "\n".join([*_ESM_PARTS, lean_js(_STATIC / "view.js")])
 
 
 class StreamWidget(anywidget.AnyWidget):
     """The front end of a :class:`StreamView`: frames go out as custom messages."""
 
     _esm = _esm()
-    _css = h.STYLESHEET
+    _css = STYLESHEET
     view_id = traitlets.Unicode("").tag(sync=True)
     ui = traitlets.Dict().tag(sync=True)
     """The user's choices: ``data-csn-key`` -> open (set by the front end, never by the kernel)."""
@@ -98,7 +95,7 @@ class StreamView:
         self,
         title: str | None = None,
         *,
-        fps: float = 12.0,
+        fps: float = FPS,
         log_size: int = 50,
         clock: Callable[[], float] = time.monotonic,
         threaded: bool = True,
@@ -138,6 +135,7 @@ class StreamView:
         self._notices: list[str] = []
         self._log = LogBook(log_size)
         self._handle: Any = None
+        self._nudge: Nudge | None = None
         self._catch_up = 0.0  # marimo: push the history this many seconds after the first frame (0: never)
         self._first_frame = 0.0
 
@@ -148,23 +146,14 @@ class StreamView:
             self.snapshot = snapshot
             self._log.add(event)
             if isinstance(event, ContentBlockDelta):
-                delta = event.delta
-                piece = (
-                    delta.text
-                    if isinstance(delta, TextDelta)
-                    else delta.thinking
-                    if isinstance(delta, ThinkingDelta)
-                    else delta.partial_json
-                    if isinstance(delta, InputJsonDelta)
-                    else ""
-                )
+                piece = appended(event.delta)
                 if piece:
                     self._pending.setdefault(event.index, []).append(piece)
                 self._deltas[event.index] = self._deltas.get(event.index, 0) + 1
             for extra in self.extras:
                 extra.update(event, snapshot)
             self._dirty = True
-            if not self._history:
+            if snapshot.events <= 1:
                 self._frame()  # the first event shows at once
             elif self._threaded:
                 self._wake()
@@ -208,6 +197,8 @@ class StreamView:
             self.widget.closed = True
             self._cond.notify_all()
         if self._handle is not None:
+            if self._nudge is not None:
+                self._nudge.poke(force=True)  # Notebook 7 sizes the output at its final height, still live
             if self._threaded and self._clock() - self._began > 1.0:  # a stream one watched, not an instant one
                 time.sleep(_SETTLE)  # the last frame types in and paints; then the same HTML replaces it
             self._handle.update(_Transcript(self))
@@ -274,6 +265,8 @@ class StreamView:
         self._history.append(frame)
         self.frames += 1
         self.widget.send({"frame": frame})
+        if self._nudge is not None and not final:
+            self._nudge.poke()
         if len(self._history) == 1:
             self._first_frame = now
         if self._catch_up and now - self._first_frame >= self._catch_up:
@@ -340,6 +333,10 @@ class StreamView:
             display(self)
             return self
         self._handle = display(self, display_id=True)
+        self._nudge = Nudge(self._clock)
+        with self._cond:
+            if not self._history:  # the frame at once, "waiting": a re-run cell is blank only while the page draws
+                self._frame()
         return self
 
     def tool_card(self, index: int) -> ToolPart | None:

@@ -2,7 +2,7 @@
 //
 // The kernel renders every structural piece as HTML (claude_stream_nb/sinks/render/_html.py);
 // this module only places the pieces and streams text into the open slot. The kernel sends
-// frames (custom messages, at most ~12 a second; the page animates in between): {frame: {n, t, d, ops}} where
+// frames (custom messages, at most ~6 a second; the page animates in between): {frame: {n, t, d, ops}} where
 //   n    the frame's number (1, 2, ...), t  seconds since the stream began (absent before the first event),
 //   d    {part index: deltas that arrived in it during this frame} (absent when none; for a timeline),
 //   i    1: show it at once (a player's step), not typed in,
@@ -143,7 +143,7 @@ function docOf(model) {
   const id = model.get("view_id") || "";
   let doc = docs.get(id);
   if (!doc) {
-    doc = { id, model, frames: [], views: new Set(), listening: false, asked: false, gap: 1000 / 12, lastAt: 0 };
+    doc = { id, model, frames: [], views: new Set(), listening: false, asked: false, gap: 1000 / 6, lastAt: 0 };
     docs.set(id, doc);
   }
   if (!doc.listening) {
