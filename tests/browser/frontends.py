@@ -9,7 +9,8 @@ marimo renders an anywidget widget inside a ``<marimo-anywidget>`` element's ope
 Playwright's CSS locators pierce open shadow roots; code given to ``evaluate`` does not, so
 :data:`DEEP` (prefixed to every script here) finds elements through every shadow root -- and
 the same scripts read Voilà's plain DOM. :class:`FrontEndPage` samples the page, reads the stream
-view (:data:`VIEW_STATE`), its text contrast, markdown styles and layout at every animation frame.
+view (:data:`VIEW_STATE`), its text contrast, markdown styles, layout at every animation frame,
+and what untrusted content could have injected (:data:`XSS_PROBE`); it records any dialog opened.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Dialog, Locator, Page
 
 from .harness import REPO, _free_port
 
@@ -177,8 +178,9 @@ requestAnimationFrame(tick);
 
 
 # WCAG contrast of the view's text against what is painted behind it, from computed styles: each
-# colour is painted on a 1-pixel canvas and read back (so any CSS colour syntax counts), the
-# background is the first ancestor's (through shadow hosts) that is mostly opaque.
+# colour is painted on a 1-pixel canvas and read back (so any CSS colour syntax counts); the
+# background is the ancestors' (through shadow hosts) composited down to the first opaque one (or
+# white), and the text colour composited over it (JupyterLab's text colours are translucent).
 CONTRAST = """
 const canvas = document.createElement('canvas');
 canvas.width = canvas.height = 1;
@@ -191,12 +193,15 @@ const rgba = (color) => {
   const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
   return [r, g, b, a / 255];
 };
+const over = (top, bottom) => [0, 1, 2].map((i) => top[i] * top[3] + bottom[i] * (1 - top[3])).concat([1]);
 const behind = (el) => {
+  const layers = [];
   for (let e = el; e; e = e.parentElement || e.getRootNode().host) {
     const c = rgba(getComputedStyle(e).backgroundColor);
-    if (c[3] > 0.5) return c;
+    if (c[3] > 0) layers.push(c);
+    if (c[3] >= 1) break;
   }
-  return [255, 255, 255, 1];
+  return layers.reduceRight((below, layer) => over(layer, below), [255, 255, 255, 1]);
 };
 const lum = ([r, g, b]) => {
   const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
@@ -206,7 +211,8 @@ const out = {};
 for (const [name, selector] of Object.entries(arg)) {
   const el = deep(selector);
   if (!el) { out[name] = null; continue; }
-  const [a, b] = [lum(rgba(getComputedStyle(el).color)), lum(behind(el))].sort((x, y) => y - x);
+  const back = behind(el);
+  const [a, b] = [lum(over(rgba(getComputedStyle(el).color), back)), lum(back)].sort((x, y) => y - x);
   out[name] = Math.round(((a + 0.05) / (b + 0.05)) * 100) / 100;
 }
 return out;
@@ -222,6 +228,46 @@ TEXTS = {
 }
 
 
+# Whether untrusted text stayed text (the ``xss`` fixture): inside every stream view (``.csn`` roots,
+# found through shadow roots, and everything inside them, shadow roots too) each element that runs
+# or loads code, each ``on*`` attribute, each URL attribute starting with ``javascript:``; and the
+# document's title and the views' visible text (``shown``), to compare with what the fixture sent.
+XSS_PROBE = """
+const roots = deepAll('.csn');
+const inside = [...new Set(roots.flatMap((root) => [root, ...deepAll('*', root)]))];
+const name = (el) => el.tagName.toLowerCase();
+return {
+  roots: roots.length,
+  elements: inside.length,
+  title: document.title,
+  injected: inside.filter((el) => el.matches('script, iframe, object, embed, img[onerror]')).map((el) => el.outerHTML),
+  handlers: inside.flatMap((el) => [...el.attributes].filter((a) => /^on/i.test(a.name))
+    .map((a) => `${name(el)}[${a.name}]`)),
+  jsLinks: inside.flatMap((el) => [...el.attributes]
+    .filter((a) => /^(href|src|xlink:href|action|formaction|data)$/i.test(a.name) && /^\\s*javascript:/i.test(a.value))
+    .map((a) => `${name(el)}[${a.name}=${a.value}]`)),
+  shown: roots.filter((root) => !roots.some((other) => other !== root && other.contains(root)))
+    .map((root) => root.innerText).join('\\n'),
+};
+"""
+# What the ``xss`` fixture sends that must show as text: in the thinking (once opened), the answer,
+# the tool's input, the error.
+XSS_PAYLOADS = (
+    "<script>document.title='pwned-thinking'</script>",
+    "<script>alert('xss')</script>",
+    "<img src=x onerror=\"document.title='pwned'\">",
+    "[click](javascript:alert(1))",
+    '<iframe src="javascript:alert(2)"></iframe>',
+    "onerror=alert(3)",
+    "<b onmouseover=alert(4)>overloaded</b>",
+)
+
+
+def inert(probe: dict[str, Any]) -> dict[str, Any]:
+    """What of an :data:`XSS_PROBE` result must be empty: whatever was injected, handlers, js links."""
+    return {key: probe[key] for key in ("injected", "handlers", "jsLinks")}
+
+
 class FrontEndPage:
     """What the marimo and Voilà pages share: sampling the page until a condition holds."""
 
@@ -232,6 +278,15 @@ class FrontEndPage:
         self.console: list[str] = []
         page.on("console", lambda msg: self.console.append(f"{msg.type}: {msg.text}") if msg.type == "error" else None)
         page.on("pageerror", lambda error: self.console.append(f"pageerror: {error}"))
+        self.dialogs: list[str] = []  # alert, confirm, prompt: none is expected
+        page.on("dialog", self._on_dialog)
+
+    def _on_dialog(self, dialog: Dialog) -> None:
+        if dialog.type == "beforeunload":  # "leave the page?" -- not something the view opened
+            dialog.accept()
+            return
+        self.dialogs.append(f"{dialog.type}: {dialog.message}")
+        dialog.dismiss()
 
     def read(self, body: str, arg: Any = None) -> Any:
         return deep_eval(self.page, body, arg)
@@ -245,6 +300,11 @@ class FrontEndPage:
         """The contrast of each of :data:`TEXTS` (``None``: not on the page)."""
         ratios: dict[str, float | None] = self.read(CONTRAST, TEXTS)
         return ratios
+
+    def xss(self) -> dict[str, Any]:
+        """What untrusted content could have injected into the views (:data:`XSS_PROBE`)."""
+        probe: dict[str, Any] = self.read(XSS_PROBE)
+        return probe
 
     def record_layout(self) -> None:
         """Start recording the view's layout at every animation frame (:data:`RECORD_LAYOUT`)."""

@@ -19,11 +19,12 @@ from playwright.sync_api import BrowserContext
 
 from claude_stream_nb.sinks.render._change import describe_change
 
-from .frontends import end_of_stream_shift
+from .frontends import XSS_PAYLOADS, end_of_stream_shift, inert
 from .harness import expected_text, final_snapshot, fixture_steps, fold_space, letters, snapshot_text
 from .marimo_harness import MarimoPage, MarimoServer
 
 pytestmark = pytest.mark.browser
+
 
 @pytest.fixture
 def app(
@@ -223,6 +224,48 @@ def test_choosing_another_fixture_replays_it(app: MarimoPage) -> None:
     assert final["views"] == 1
     assert fold_space(final["textContent"]) == expected_text("thinking_text")
     assert f"{len(final_snapshot('thinking_text').text)} characters of text" in final["final"]
+
+
+def test_untrusted_content_stays_inert_live_and_after_the_end(app: MarimoPage) -> None:
+    """The ``xss`` recording (script, img onerror, javascript: links, an iframe, in the thinking,
+    the text, the tool's input and the error), chosen in the drop-down and played at speed 2,
+    probed while it streams and after it ended: nothing injected, no handler, no javascript: URL,
+    the title unchanged, no dialog -- and every payload shows as text. marimo keeps the live widget
+    (no transcript takes its place), so "saved" here is the view after the stream ended."""
+    app.open("marimo_replay.py", fixture="plain_text", speed=2)
+    first = app.wait_for(lambda: app_state(app), lambda s: s["final"] is not None and s["state"] == "done")
+    title = app.page.title()
+    app.page.get_by_role("combobox").select_option("xss")
+
+    def probe() -> dict[str, Any]:
+        return app.xss() | app_state(app)
+
+    probes = list(app.samples(probe, lambda s: s["final"] not in (None, first["final"])))
+    for _ in range(5):  # and once it has settled
+        app.page.wait_for_timeout(200)
+        probes.append(probe())
+    app.thinking_summary().click()  # its text painted too
+    app.page.locator("details.csn-thinking-panel[open]").last.wait_for()
+    probes.append(probe())
+    final = probes[-1]
+    ended = [p for p in probes if p["final"] == final["final"]]
+    live = [p for p in probes if p["found"] and p["state"] not in (first["state"], final["state"])]  # the xss view
+    shown = [p for p in live if "<script>alert('xss')</script>" in p["shown"]]
+    print(f"{len(probes)} probes: {len(live)} of the xss view while it streamed ({len(shown)} showing the script "
+          f"as text), {len(ended)} after the end; {final['elements']} elements in the view at the end; "
+          f"title {title!r}; state {final['state']!r}; dialogs {app.dialogs}; {final['final']!r}")  # fmt: skip
+
+    assert len(live) >= 3, "several probes while it streams"
+    assert shown, "the payload shows as text while live"
+    assert len(ended) >= 6
+    for p in probes:
+        assert p["title"] == title
+        assert inert(p) == {"injected": [], "handlers": [], "jsLinks": []}
+    assert app.dialogs == []
+    assert final["views"] == 1
+    for payload in XSS_PAYLOADS:
+        assert payload in final["shown"], f"{payload} shows as text after the end"
+    assert "stop reason None" in final["final"], "the stream ended with the recorded error"
 
 
 def test_ending_moves_nothing(app: MarimoPage) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext
 
-from .frontends import end_of_stream_shift
+from .frontends import XSS_PAYLOADS, end_of_stream_shift, inert
 from .harness import REPO, expected_text, final_snapshot, fold_space, letters
 from .voila_harness import Dashboard, VoilaServer
 
@@ -26,14 +26,20 @@ DASHBOARD = REPO / "examples" / "voila_dashboard.ipynb"
 
 
 @pytest.fixture
+def theme() -> str:
+    """Voilà's theme for the page (``?theme=``); a test parametrizes it to see another."""
+    return "light"
+
+
+@pytest.fixture
 def dashboard(
-    request: pytest.FixtureRequest, context: BrowserContext, voila: VoilaServer, screenshots: Path
+    request: pytest.FixtureRequest, context: BrowserContext, voila: VoilaServer, screenshots: Path, theme: str
 ) -> Iterator[Dashboard]:
     name = re.sub(r"\W+", "-", request.node.name.removeprefix("test_")).strip("-")
     page = context.new_page()
     dashboard = Dashboard(page, voila, screenshots, name)
     try:
-        dashboard.open(voila.add(DASHBOARD))
+        dashboard.open(voila.add(DASHBOARD), theme)
         yield dashboard
     finally:
         try:
@@ -114,7 +120,8 @@ def test_dashboard_replays_again(dashboard: Dashboard) -> None:
 
 
 def test_dashboard_ending_moves_nothing(dashboard: Dashboard) -> None:
-    """The end of the stream (and the transcript taking the view's place) moves no line."""
+    """The end of the stream moves no line. (The view is shown in the dashboard's ``Output``
+    widget, which ignores display updates: the live view stays, no transcript takes its place.)"""
     start(dashboard, "thinking_tool_use", 1)
     dashboard.record_layout()
     dashboard.wait_for(lambda: state(dashboard), lambda s: s["summary"] is not None and s["ready"])
@@ -124,3 +131,77 @@ def test_dashboard_ending_moves_nothing(dashboard: Dashboard) -> None:
     assert shift["points"] >= 2
     assert shift["moved"] <= 4, "no line moves more than 4 px"
     assert shift["grew"] <= 4, "the view's height changes by 4 px at most"
+
+
+def test_dashboard_untrusted_content_stays_inert_live_and_after_the_end(dashboard: Dashboard) -> None:
+    """The ``xss`` recording (script, img onerror, javascript: links, an iframe, in the thinking,
+    the text, the tool's input and the error) played at speed 2, probed while it streams and after
+    it ended: nothing injected, no handler, no javascript: URL, the title unchanged, no dialog -- and
+    every payload shows as text. A Voilà page saves nothing, and the view stays the live widget
+    after the end (shown in an ``Output`` widget: no transcript takes its place, ``live`` says which
+    the probes saw), so "saved" here is the view once the stream ended."""
+    title = dashboard.page.title()
+    start(dashboard, "xss", 2)
+
+    def probe() -> dict[str, Any]:
+        return dashboard.xss() | state(dashboard)
+
+    probes = list(dashboard.samples(probe, lambda s: s["summary"] is not None and s["ready"]))
+    for _ in range(5):  # and once it has settled
+        dashboard.page.wait_for_timeout(200)
+        probes.append(probe())
+    dashboard.thinking_summary().click()  # its text painted too
+    dashboard.page.locator("details.csn-thinking-panel[open]").last.wait_for()
+    probes.append(probe())
+    final = probes[-1]
+    streaming = [p for p in probes if p["found"] and p["summary"] is None and p["state"] != final["state"]]
+    shown = [p for p in streaming if "<script>alert('xss')</script>" in p["shown"]]
+    ended = [p for p in probes if p["summary"] is not None]
+    print(f"{len(probes)} probes: {len(streaming)} while it streamed ({len(shown)} showing the script as text), "
+          f"{len(ended)} after the end (live widget: {sorted({p['live'] for p in ended})}); "
+          f"{final['elements']} elements in the view at the end; title {title!r}; dialogs {dashboard.dialogs}; "
+          f"{final['summary']!r}")  # fmt: skip
+
+    assert len(streaming) >= 3, "several probes while it streams"
+    assert shown, "the payload shows as text while it streams"
+    assert len(ended) >= 6
+    for p in probes:
+        assert p["title"] == title
+        assert inert(p) == {"injected": [], "handlers": [], "jsLinks": []}
+    assert dashboard.dialogs == []
+    assert final["roots"] == 1
+    for payload in XSS_PAYLOADS:
+        assert payload in final["shown"], f"{payload} shows as text after the end"
+    assert "stop reason None" in final["summary"], "the stream ended with the recorded error"
+
+
+# A colour as [r, g, b] from computed styles, and the page's background behind the view.
+BACKGROUND = """
+const el = deep('.csn[data-csn-view]');
+for (let e = el; e; e = e.parentElement) {
+  const c = getComputedStyle(e).backgroundColor.match(/[\\d.]+/g).map(Number);
+  if (c.length < 4 || c[3] > 0.5) return c.slice(0, 3);
+}
+return [255, 255, 255];
+"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_dashboard_text_contrast(dashboard: Dashboard, theme: str) -> None:
+    """Every kind of body text is readable (WCAG contrast >= 4.5) in Voilà's light and dark theme
+    (``?theme=dark``: the same server), from the computed styles of the view once the stream
+    ended (the thinking opened, so its text is painted)."""
+    start(dashboard, "thinking_tool_use", 8)
+    dashboard.wait_for(lambda: state(dashboard), lambda s: s["summary"] is not None and s["ready"])
+    dashboard.thinking_summary().click()
+    dashboard.page.locator("details.csn-thinking-panel[open]").last.wait_for()
+    ratios = dashboard.contrast()
+    background = dashboard.read(BACKGROUND)
+    print(f"contrast in Voilà {theme}: {ratios}; behind the view rgb{tuple(background)}")
+
+    assert (sum(background) / 3 < 80) == (theme == "dark"), f"the page is in the {theme} theme"
+    for kind in ("answer", "tool name", "footer"):
+        assert ratios[kind] is not None, f"{kind} was measured"
+    assert None not in ratios.values(), "every kind of text is on the page"
+    low = {kind: ratio for kind, ratio in ratios.items() if ratio is not None and ratio < 4.5}
+    assert not low, f"text below 4.5:1 in Voilà {theme}"

@@ -53,8 +53,10 @@ class VoilaServer(ServerProcess):
         (self.root / source.name).write_bytes(source.read_bytes())
         return source.name
 
-    def page_url(self, name: str) -> str:
-        return f"{self.url}/voila/render/{name}"
+    def page_url(self, name: str, theme: str | None = None) -> str:
+        """A notebook's page; ``theme`` (``light`` or ``dark``) overrides the server's, as Voilà's
+        ``allow_theme_override`` (default ``YES``) lets ``?theme=`` do -- one server for both."""
+        return f"{self.url}/voila/render/{name}" + (f"?theme={theme}" if theme else "")
 
 
 class Dashboard(FrontEndPage):
@@ -64,9 +66,9 @@ class Dashboard(FrontEndPage):
         super().__init__(page, shots, f"voila-{name}")
         self.server = server
 
-    def open(self, notebook: str, timeout: float = 60) -> None:
-        """Load the page and wait until its kernel ran the notebook: the Replay button is there."""
-        self.page.goto(self.server.page_url(notebook), timeout=timeout * 1000)
+    def open(self, notebook: str, theme: str | None = None, timeout: float = 60) -> None:
+        """Load the page (in ``theme``) and wait until its kernel ran the notebook: the Replay button is there."""
+        self.page.goto(self.server.page_url(notebook, theme), timeout=timeout * 1000)
         self.button.wait_for(timeout=timeout * 1000)
 
     @property
