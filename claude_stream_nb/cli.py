@@ -22,8 +22,9 @@ from .core._summary import outcome
 from .fake_api import add_arguments as add_serve_arguments
 from .fake_api._cli import positive_float
 from .sinks._terminal import EventLog, TerminalRenderer
-from .sources._fixtures import bundled_fixtures, load_fixture
-from .sources._replay import Pacer, replay_chunks
+from .sources._continue import marked
+from .sources._fixtures import Fixture, bundled_fixtures, load_fixture
+from .sources._replay import Pacer, SeamMarks, replay_chunks
 
 PROG = "claude-stream-nb"
 
@@ -145,8 +146,10 @@ def _replay(args: argparse.Namespace) -> int:
         from .sinks._timeline import Timeline
 
         sinks.append(timeline := Timeline())
-    chunks = _stdin_chunks() if args.source == "-" else _file_chunks(args)
-    snap = consume(chunks, sinks)
+    fixture = None if args.source == "-" else _load(args.source)
+    chunks = _stdin_chunks() if fixture is None else _file_chunks(fixture, args)
+    seams = fixture.seams if fixture is not None else ()
+    snap = marked(consume(chunks, [SeamMarks(sinks, seams)] if seams else sinks), seams)  # a reconnect, as live
     if args.json:
         json.dump(snap.to_message(), out, indent=2, ensure_ascii=False)
         out.write("\n")
@@ -155,15 +158,18 @@ def _replay(args: argparse.Namespace) -> int:
     return _report(snap)
 
 
-def _file_chunks(args: argparse.Namespace) -> Iterator[tuple[bytes, float | None]]:
+def _load(source: str) -> Fixture:
     try:
-        fixture = load_fixture(args.source)
+        return load_fixture(source)
     except FileNotFoundError as exc:
         raise UsageError(str(exc) if exc.filename is None else f"no such file: {exc.filename}") from None
     except IsADirectoryError:
-        raise UsageError(f"{args.source} is a directory, not a fixture file") from None
+        raise UsageError(f"{source} is a directory, not a fixture file") from None
     except PermissionError:
-        raise UsageError(f"cannot read {args.source}: permission denied") from None
+        raise UsageError(f"cannot read {source}: permission denied") from None
+
+
+def _file_chunks(fixture: Fixture, args: argparse.Namespace) -> Iterator[tuple[bytes, float | None]]:
     if args.json:  # the final message holds no times and does not depend on chunking: one chunk, no pacing
         return iter([(fixture.body, None)])
     pacer = Pacer(args.speed, instant=args.instant)

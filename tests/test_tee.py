@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +18,13 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from claude_stream_nb import replay
 from claude_stream_nb.core._sse import decode_all, encode_event
 from claude_stream_nb.fake_api import serve_in_thread
 from claude_stream_nb.fake_api._scenario import FakeAPI, Request
 from claude_stream_nb.live import RecordingTransport, recording_transport
+from claude_stream_nb.sinks.view import StreamView
+from claude_stream_nb.sinks.view._capture import capture_comms
 from claude_stream_nb.sources._fixtures import MAGIC, dumps, load_fixture, read_fixture
 from claude_stream_nb.sources._record import WireRecorder
 from claude_stream_nb.sources.http import Client
@@ -301,6 +307,37 @@ def test_any_bytes_on_any_connection_come_back_exactly(first: bytes, second: byt
         data = saved.read_bytes()
     assert read_fixture(data).wire == [first + tail, second]
     assert io.BytesIO(data).read(len(MAGIC)) == MAGIC
+
+
+def test_a_replay_of_a_seamed_recording_shows_the_reconnect_where_it_was_live(
+    server: Loopback, tmp_path: Path
+) -> None:
+    first, second = _cut_text()
+    server.play(first, second)
+    path = tmp_path / "seamed.sse"
+    live = _stream(Client(KEY, base_url=server.url), "sync", record=path)
+    fixture = load_fixture(path)
+    with capture_comms():
+        view = StreamView("seamed", threaded=False)
+        again = replay(path, instant=True, sink=view)
+    transcript = view.transcript()
+
+    def marks(snap: Any) -> list[tuple[Any, ...]]:
+        return [(m["block"], m["offset"], m["reason"]) for m in snap.reconnects]
+
+    (before, _), = fixture.seams
+    assert marks(live.snapshot) == marks(again.snapshot) == marks(fixture.fold()) != []
+    assert 0 < before < len(fixture.events)
+    assert again.text == live.text
+    assert view._notices == [f"reconnected and continued (1): {live.snapshot.reconnects[0]['reason']}"]
+    assert transcript.count('class="csn-join"') == 1  # the mark in the text, where the live view had it
+    assert "reconnected 1×" in transcript
+    shown = subprocess.run(
+        [sys.executable, "-m", "claude_stream_nb.cli", "replay", str(path), "--instant"],
+        capture_output=True, text=True, timeout=60, check=True, env={**os.environ, "NO_COLOR": "1"},
+    ).stdout  # fmt: skip
+    assert "⟳ reconnected and continued (1): connection lost" in shown  # the terminal says so too
+    assert shown.index("⟳ reconnected") < shown.index(live.text[-12:])
 
 
 def test_the_fake_api_serves_a_recording_with_seams_as_the_joined_stream(server: Loopback, tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from ..core._sse import ServerSentEvent, SSEDecoder, encode_event
 from ..core._stream import StreamFold
 from ._recorded import Connection, Recorded
 
-__all__ = ["Continuation", "JoinedFold", "continuation", "join_connections"]
+__all__ = ["Continuation", "JoinedFold", "Seam", "continuation", "join_connections", "marked"]
 
 _BLOCK_EVENTS = frozenset({"content_block_start", "content_block_delta", "content_block_stop"})
 
@@ -184,12 +184,29 @@ class JoinedFold:
         return body, dropped
 
 
-def join_connections(connections: Sequence[Connection]) -> tuple[tuple[Recorded, ...], Recorded | None]:
+Seam = tuple[int, dict[str, Any]]
+"""Where a recording's later connection continued the stream: how many of the joined events
+came before it, and the reconnect marker (``at``, ``block``, ``offset``, ``reason``) the live
+client put into the snapshot there."""
+
+
+def marked(snap: Snapshot, seams: Sequence[Seam]) -> Snapshot:
+    """``snap`` (of a replay of a seamed recording) with the reconnects of the seams its events
+    have passed, as the live stream's snapshot had them."""
+    passed = tuple(marker for before, marker in seams if snap.events > before)
+    return evolve(snap, reconnects=passed) if passed and not snap.reconnects else snap
+
+
+def join_connections(
+    connections: Sequence[Connection],
+) -> tuple[tuple[Recorded, ...], Recorded | None, tuple[Seam, ...]]:
     """A recording's connections as one stream: its events as the live client folded them (a
     later connection's events rewritten onto the earlier ones, a discarded open block left out,
-    the cut text's trailing whitespace trimmed as the prefill was), and the last one's cut bytes."""
+    the cut text's trailing whitespace trimmed as the prefill was), the last one's cut bytes,
+    and where each continuation began."""
     joined = JoinedFold()
     out: list[tuple[Recorded, dict[str, Any] | None]] = []
+    seams: list[Seam] = []
     for number, connection in enumerate(connections):
         if number:
             at = connection.seam.get("t")
@@ -208,11 +225,12 @@ def join_connections(connections: Sequence[Connection]) -> tuple[tuple[Recorded,
                 if plan is None:
                     break  # the live client stopped here too: a completed tool call
                 out = _trimmed(out, plan[1], joined.snapshot)
+                seams.append((len(out), joined.snapshot.reconnects[-1]))
         for chunk in connection.events:
             for event, _ in joined.feed(chunk.raw, chunk.time):
                 out.append((Recorded(event.sse.raw, event.sse.time), _block_event(event.sse)))
     trailing = connections[-1].trailing if connections else None
-    return tuple(chunk for chunk, _ in out), trailing
+    return tuple(chunk for chunk, _ in out), trailing, tuple(seams)
 
 
 def _block_event(sse: ServerSentEvent) -> dict[str, Any] | None:

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ..core._sse import SSEDecoder
-from ._continue import join_connections
+from ._continue import Seam, join_connections, marked
 from ._recorded import Connection, Recorded
 
 if TYPE_CHECKING:
@@ -85,6 +85,8 @@ class Fixture:
     """Header fields: ``description``, ``request``, ``response``, and any others."""
     connections: tuple[Connection, ...] = ()
     """A recording with seams: every connection as received (empty: one connection, the events)."""
+    seams: tuple[Seam, ...] = ()
+    """Where each later connection continued the joined :attr:`events` (see ``_continue.marked``)."""
 
     @property
     def description(self) -> str:
@@ -117,7 +119,7 @@ class Fixture:
         for chunk in self.chunks():
             for _ in fold.ifeed(chunk.raw, chunk.time):
                 pass
-        return fold.close()
+        return marked(fold.close(), self.seams)
 
 
 def read_fixture(data: bytes, name: str = "<bytes>") -> Fixture:
@@ -131,8 +133,8 @@ def read_fixture(data: bytes, name: str = "<bytes>") -> Fixture:
         events, trailing = _read_events(data)
         return Fixture(name=name, events=events, trailing=trailing, meta=meta)
     connections = _read_connections(data)
-    events, trailing = join_connections(connections)
-    return Fixture(name=name, events=events, trailing=trailing, meta=meta, connections=connections)
+    events, trailing, seams = join_connections(connections)
+    return Fixture(name=name, events=events, trailing=trailing, meta=meta, connections=connections, seams=seams)
 
 
 def _read_events(data: bytes) -> tuple[tuple[Recorded, ...], Recorded | None]:

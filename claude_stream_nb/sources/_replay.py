@@ -15,11 +15,15 @@ import asyncio
 import json
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 
+from ..core._events import Event
+from ..core._snapshot import Snapshot
+from ..core._stream import Sink
+from ._continue import Seam, marked
 from ._fixtures import Fixture, Recorded
 
-__all__ = ["Pacer", "areplay_chunks", "replay_chunks", "synthetic_times", "timed_chunks"]
+__all__ = ["Pacer", "SeamMarks", "areplay_chunks", "replay_chunks", "synthetic_times", "timed_chunks"]
 
 _MAX_WAIT = 0.05  # wake at least this often so speed changes and pauses apply promptly
 
@@ -147,3 +151,32 @@ def _pace(raw: bytes) -> float:
     except (ValueError, IndexError, AttributeError):
         text = ""
     return max(len(text) / 4, 1) / 60
+
+
+class SeamMarks:
+    """The sinks of a replay of a recording with seams (the live client reconnected and
+    continued): every snapshot carries the reconnects it has passed, and a sink that takes
+    notices hears of each one before the first event after it -- the ⟳ marks, the notice and the
+    timeline's gap appear where they did live."""
+
+    def __init__(self, sinks: Sequence[Sink], seams: Sequence[Seam]) -> None:
+        self.sinks = list(sinks)
+        self.seams = tuple(seams)
+        self._told = 0
+
+    def update(self, event: Event, snapshot: Snapshot) -> None:
+        snap = marked(snapshot, self.seams)
+        for marker in snap.reconnects[self._told :]:
+            self._told += 1
+            text = f"reconnected and continued ({self._told}): {marker.get('reason') or 'the connection dropped'}"
+            for sink in self.sinks:
+                notice = getattr(sink, "notice", None)
+                if notice is not None:
+                    notice(text)
+        for sink in self.sinks:
+            sink.update(event, snap)
+
+    def close(self, snapshot: Snapshot) -> None:
+        snap = marked(snapshot, self.seams)
+        for sink in self.sinks:
+            sink.close(snap)
