@@ -274,3 +274,11 @@ def test_bytes_after_message_stop_are_a_warning_naming_offset_and_preview(tmp_pa
     assert f"byte {len(_complete_stream())}" in warning
     assert "after the message_stop event" in warning
     assert "event: stray" in warning
+
+
+def test_the_command_line_starts_without_loading_asyncio_httpx_or_widgets() -> None:
+    # A replay from the shell is mostly start-up: the event loop, the HTTP client and the
+    # notebook view load only where they are used.
+    heavy = "{'asyncio', 'ssl', 'httpx', 'markdown_it', 'ipywidgets', 'anywidget', 'IPython', 'uvicorn'}"
+    code = f"import sys, claude_stream_nb.cli; print(sorted({heavy} & set(sys.modules)))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"

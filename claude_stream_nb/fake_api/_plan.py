@@ -12,7 +12,6 @@ Faults (:class:`Faults`, parsed from ``"status=529;retry_after=2"``) are applied
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import time
@@ -208,9 +207,14 @@ async def aplay(
     plan: Plan,
     pacer: Pacer,
     read_timeout: float | None = None,
-    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[object]] | None = None,
 ) -> AsyncIterator[bytes]:
-    """:func:`play` for an event loop (``sleep``: a server's, that wakes up when it stops)."""
+    """:func:`play` for an event loop (``sleep``: a server's, that wakes up when it stops;
+    ``asyncio.sleep`` by default, imported only here: the CLI's start-up need not load asyncio)."""
+    if sleep is None:
+        import asyncio
+
+        sleep = asyncio.sleep
     for step in plan.steps(pacer, read_timeout):
         if isinstance(step, bytes):
             yield step

@@ -11,7 +11,6 @@ first token, tokens/s) are the recorded stream's, at any speed.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import threading
 import time
@@ -110,7 +109,7 @@ async def areplay_chunks(fixture: Fixture, pacer: Pacer | None = None) -> AsyncI
     for chunk in timed_chunks(fixture):
         assert chunk.time is not None
         while (delay := pacer.wait_for(chunk.time)) > 0:
-            await asyncio.sleep(delay)
+            await _sleep(delay)
         yield chunk
 
 
@@ -180,3 +179,9 @@ class SeamMarks:
         snap = marked(snapshot, self.seams)
         for sink in self.sinks:
             sink.close(snap)
+
+
+async def _sleep(delay: float) -> None:
+    import asyncio  # here, not at the top: a replay in a script or the CLI never loads asyncio
+
+    await asyncio.sleep(delay)
