@@ -23,7 +23,7 @@ from claude_stream_nb.core._sse import decode_all, encode_event
 from claude_stream_nb.fake_api import serve_in_thread
 from claude_stream_nb.fake_api._scenario import FakeAPI, Request
 from claude_stream_nb.live import RecordingTransport, recording_transport
-from claude_stream_nb.sinks.view import StreamView
+from claude_stream_nb.sinks.view import Player, StreamView
 from claude_stream_nb.sinks.view._capture import capture_comms
 from claude_stream_nb.sources._fixtures import MAGIC, dumps, load_fixture, read_fixture
 from claude_stream_nb.sources._record import WireRecorder
@@ -332,6 +332,16 @@ def test_a_replay_of_a_seamed_recording_shows_the_reconnect_where_it_was_live(
     assert view._notices == [f"reconnected and continued (1): {live.snapshot.reconnects[0]['reason']}"]
     assert transcript.count('class="csn-join"') == 1  # the mark in the text, where the live view had it
     assert "reconnected 1×" in transcript
+    with capture_comms():
+        player = Player(fixture)  # and the step-through player, at the same event
+        for _ in range(before):
+            player.step()
+        assert player.view._notices == []
+        player.step()
+        assert player.view._notices == view._notices
+        while player.position < len(player.steps):
+            player.step()
+    assert player.view.transcript().count('class="csn-join"') == 1
     shown = subprocess.run(
         [sys.executable, "-m", "claude_stream_nb.cli", "replay", str(path), "--instant"],
         capture_output=True, text=True, timeout=60, check=True, env={**os.environ, "NO_COLOR": "1"},

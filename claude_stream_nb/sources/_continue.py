@@ -29,7 +29,7 @@ from ..core._sse import ServerSentEvent, SSEDecoder, encode_event
 from ..core._stream import StreamFold
 from ._recorded import Connection, Recorded
 
-__all__ = ["Continuation", "JoinedFold", "Seam", "continuation", "join_connections", "marked"]
+__all__ = ["Continuation", "JoinedFold", "Seam", "continuation", "join_connections", "marked", "seam_notice"]
 
 _BLOCK_EVENTS = frozenset({"content_block_start", "content_block_delta", "content_block_stop"})
 
@@ -195,6 +195,11 @@ def marked(snap: Snapshot, seams: Sequence[Seam]) -> Snapshot:
     have passed, as the live stream's snapshot had them."""
     passed = tuple(marker for before, marker in seams if snap.events > before)
     return evolve(snap, reconnects=passed) if passed and not snap.reconnects else snap
+
+
+def seam_notice(number: int, marker: dict[str, Any]) -> str:
+    """What a replay says where the recording's ``number``-th continuation began."""
+    return f"reconnected and continued ({number}): {marker.get('reason') or 'the connection dropped'}"
 
 
 def join_connections(

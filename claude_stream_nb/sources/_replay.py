@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from ..core._events import Event
 from ..core._snapshot import Snapshot
 from ..core._stream import Sink
-from ._continue import Seam, marked
+from ._continue import Seam, marked, seam_notice
 from ._fixtures import Fixture, Recorded
 
 __all__ = ["Pacer", "SeamMarks", "areplay_chunks", "replay_chunks", "synthetic_times", "timed_chunks"]
@@ -167,7 +167,7 @@ class SeamMarks:
         snap = marked(snapshot, self.seams)
         for marker in snap.reconnects[self._told :]:
             self._told += 1
-            text = f"reconnected and continued ({self._told}): {marker.get('reason') or 'the connection dropped'}"
+            text = seam_notice(self._told, marker)
             for sink in self.sinks:
                 notice = getattr(sink, "notice", None)
                 if notice is not None:

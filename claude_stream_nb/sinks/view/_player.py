@@ -29,6 +29,7 @@ import traitlets
 from ...core._events import Event
 from ...core._snapshot import Snapshot
 from ...core._stream import StreamFold
+from ...sources._continue import marked, seam_notice
 from ...sources._fixtures import Fixture
 from ...sources._replay import Pacer, timed_chunks
 from ..render import _html as h
@@ -80,9 +81,10 @@ class Player:
         fold, before = StreamFold(), Snapshot()
         for chunk in timed_chunks(fixture):
             for event, after in fold.feed(chunk.raw, chunk.time):
+                after = marked(after, fixture.seams)  # a recording over reconnects: where they were
                 self.steps.append((event, before, after))
                 before = after
-        self.final = fold.close()
+        self.final = marked(fold.close(), fixture.seams)
         self.position = 0
         """How many events are shown."""
         self.pacer = Pacer(speed)
@@ -176,6 +178,8 @@ class Player:
             return
         event, before, after = self.steps[self.position]
         self.position += 1
+        for number, marker in enumerate(after.reconnects[len(before.reconnects) :], len(before.reconnects) + 1):
+            self.view.notice(seam_notice(number, marker))
         self.view.update(event, after)
         self.view.refresh()
         if self.position == len(self.steps):
