@@ -74,6 +74,27 @@ def test_text_types_in_smoothly_and_nothing_moves_when_the_stream_ends(notebook:
     assert before["scrolled"] == after["scrolled"] == (notebook.ui == "notebook")
 
 
+def test_with_reduced_motion_each_frame_shows_at_once(notebook: Notebook) -> None:
+    # prefers-reduced-motion: no typing animation; what a frame brings is drawn at once.
+    notebook.page.emulate_media(reduced_motion="reduce")
+    notebook.write(replay_cell("long_markdown", "speed=8"))  # 11.6 K characters over 6.4 s
+    notebook.open()
+    notebook.record_frames()
+    notebook.run()
+    *_, final = notebook.watch()
+    frames = notebook.frames()
+    duration = 51.0 / 8
+    lengths = sorted(set(frames))
+    steps = [b - a for a, b in itertools.pairwise(lengths)]
+    median = sorted(steps)[len(steps) // 2]
+    print(f"{len(frames)} animation frames, {len(lengths)} different lengths over {duration:.1f} s "
+          f"(the kernel sends at most {FPS:g} frames a second); median step {median}")  # fmt: skip
+    assert frames == sorted(frames), "no frame shows less text than the one before"
+    assert len(lengths) >= 10, "the text still appears while it streams"
+    assert len(lengths) <= FPS * duration + 10, "whole frames, not typed in between"
+    assert fold_space(final["textContent"]) == expected_text("long_markdown")
+
+
 # Every animation frame of a cell's output after a re-run starts: [ms, output height, view state or null].
 RERUN_WATCH = """(cell) => {
   const seen = (window.csnRerun = []);
