@@ -268,6 +268,17 @@ def inert(probe: dict[str, Any]) -> dict[str, Any]:
     return {key: probe[key] for key in ("injected", "handlers", "jsLinks")}
 
 
+def assert_inert(probes: list[dict[str, Any]], title: str, dialogs: list[str]) -> None:
+    """An XSS run's verdict: no probe found anything active, the title never changed, no dialog
+    opened, and every payload shows as text in the last probe."""
+    for probe in probes:
+        assert probe["title"] == title
+        assert inert(probe) == {"injected": [], "handlers": [], "jsLinks": []}
+    assert dialogs == []
+    for payload in XSS_PAYLOADS:
+        assert payload in probes[-1]["shown"], f"{payload} shows as text after the end"
+
+
 class FrontEndPage:
     """What the marimo and Voilà pages share: sampling the page until a condition holds."""
 
