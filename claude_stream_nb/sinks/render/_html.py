@@ -121,6 +121,8 @@ def footer_html(snap: Snapshot) -> str:
     if snap.events == 0 and snap.state == "waiting":
         return ""
     ended = outcome(snap).replace("stopped: stopped by the user", "stopped by the user")
+    if snap.state == "errored" and snap.error:  # its message is the error box's, just above: said once
+        ended = f"error {snap.error.type}"
     parts = [f"<b>{escape(ended)}</b>"]
     parts += [escape(part.replace("? in", "– in").replace("/ ? out", "/ – out")) for part in metrics(snap)]
     if len(parts) == 1 and snap.state in ("waiting", "streaming"):
