@@ -490,3 +490,16 @@ def test_the_lean_stylesheet_keeps_every_token(name: str) -> None:
 
     assert tokens(lean_css(name)) == tokens(raw)
     assert "\n" not in lean_css(name)
+
+
+def test_an_error_is_said_once_its_type_in_the_footer() -> None:
+    with capture_comms():
+        view = StreamView("error", threaded=False)
+        message = replay("error_overloaded", instant=True, sink=view)
+    error = message.snapshot.error
+    assert error is not None
+    footer = h.footer_html(view.snapshot)
+    assert f"error {error.type}" in footer
+    assert error.message not in footer
+    shown = view.transcript().split('class="csn-log-box')[0]  # the event log has the raw event, of course
+    assert shown.count(error.message) == 1  # in the error box
