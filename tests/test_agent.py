@@ -796,6 +796,12 @@ def test_in_a_notebook_each_turn_streams_below_and_cards_go_running_then_done(mo
     assert "partly cloudy" in html
     assert "end_turn" in view.footer.value
     assert result.reason == "end_turn"
+    # the whole run on one time axis, closed, live and saved: both turns' lanes and the tool's bar
+    timeline = html[html.index('<details class="csn-timeline"') :]
+    assert timeline.startswith('<details class="csn-timeline" data-csn-key="timeline"><summary>Timeline')
+    assert "<svg" in timeline
+    assert "get_weather" in timeline
+    assert '<details class="csn-timeline"' in view.footer.value
 
 
 def test_an_api_error_ends_the_loop_with_that_error_and_the_view_says_so(mode: str, server: str) -> None:
@@ -816,6 +822,7 @@ def test_an_api_error_ends_the_loop_with_that_error_and_the_view_says_so(mode: s
     assert first.reason == "max_turns"
     assert len(view.turns) == 1
     assert "stopped with an error" in view.footer.value
+    assert "csn-timeline" not in view.footer.value  # no result, no timeline
 
 
 def test_outside_a_notebook_the_default_view_prints(mode: str, server: str, capsys: pytest.CaptureFixture[str]) -> None:

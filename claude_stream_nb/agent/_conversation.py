@@ -95,7 +95,7 @@ class ConversationView:
         for (turn, _), run in self._runs.items():  # the final state, whatever a frame painted last
             self._paint(turn, run, run.ended_at or 0.0)
         self.header.value = self._header_html()
-        self.footer.value = self._footer_html()
+        self.footer.value = self._footer_html() + self._timeline_html()
         self._closed = True
         if self._handle is not None:
             if self._nudge is not None:
@@ -126,6 +126,15 @@ class ConversationView:
             parts.append('<span class="csn-state">done</span>')
         return f'<div class="csn-header">{" · ".join(parts)}</div>'
 
+    def _timeline_html(self) -> str:
+        """The whole run on one time axis (turns' lanes, tool runs as bars), closed; once it ended."""
+        if self.result is None or not self.turns:
+            return ""
+        from ..sinks._timeline_agent import AgentTimeline
+        from ..sinks.render._sections import timeline_html
+
+        return timeline_html(AgentTimeline.from_result(self.result).svg())
+
     def _footer_html(self) -> str:
         if self.result is None:
             return '<div class="csn-footer csn-error">the agent loop stopped with an error</div>'
@@ -146,7 +155,8 @@ class ConversationView:
         from ..sinks.render._html import CSS
 
         turns = "<hr>".join(view.transcript().replace(CSS, "", 1) for view in self.turns)
-        return f'{CSS}<div class="csn">{self._header_html()}{turns}{self._footer_html()}</div>'
+        end = self._footer_html() + self._timeline_html()
+        return f'{CSS}<div class="csn">{self._header_html()}{turns}{end}</div>'
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         bundle: dict[str, Any] = self.widget._repr_mimebundle_(**kwargs) or {}
