@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from playwright.sync_api import Locator, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from claude_stream_nb.core._events import Event
 from claude_stream_nb.core._snapshot import Snapshot
@@ -310,10 +311,18 @@ class Notebook:
         return self.cell(index).locator(".jp-OutputArea").first
 
     def run(self, index: int = 0, timeout: float = 15) -> None:
-        """Click into the cell and press Shift+Enter, as a person would; wait until it is queued."""
+        """Click into the cell and press Shift+Enter, as a person would; wait until it is queued.
+        Rarely JupyterLab drops that first run (the prompt stays ``[ ]``, the kernel idle, seen
+        once in ~100 runs): then, as a person would, run it again (Ctrl+Enter: in place)."""
         self.cell(index).locator(".jp-InputArea-editor").click()
         self.page.keyboard.press("Shift+Enter")
-        self.prompt(index, r"\[(\*|\d+)\]").wait_for(timeout=timeout * 1000)
+        queued = self.prompt(index, r"\[(\*|\d+)\]")
+        try:
+            queued.wait_for(timeout=5000)
+        except PlaywrightTimeoutError:
+            self.cell(index).locator(".jp-InputArea-editor").click()
+            self.page.keyboard.press("Control+Enter")
+            queued.wait_for(timeout=timeout * 1000)
 
     def prompt(self, index: int, pattern: str) -> Locator:
         """The cell's ``[n]:`` prompt, once its text matches ``pattern``."""
