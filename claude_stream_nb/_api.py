@@ -12,11 +12,10 @@ from typing import Any
 from .core._events import Event
 from .core._message import Message
 from .core._snapshot import Snapshot
-from .core._stream import Sink, consume
+from .core._stream import Sink
 from .sinks import default_sink, in_notebook
-from .sources._continue import marked
 from .sources._fixtures import Fixture, load_fixture
-from .sources._replay import Pacer, SeamMarks, replay_chunks
+from .sources._replay import Pacer, consume_recording, replay_chunks
 
 __all__ = ["Message", "play", "replay"]
 
@@ -35,11 +34,8 @@ def replay(
     pacer = Pacer(speed, instant=instant)
     chunks = ((chunk.raw, chunk.time) for chunk in replay_chunks(fixture, pacer))
     last = _Last()
-    sinks: list[Sink] = [sink or default_sink(fixture.name), last]
-    if fixture.seams:  # a recording over reconnects: its marks where they were live
-        sinks = [SeamMarks(sinks, fixture.seams)]
     try:
-        return Message(marked(consume(chunks, sinks), fixture.seams))
+        return Message(consume_recording(chunks, [sink or default_sink(fixture.name), last], fixture.seams))
     except KeyboardInterrupt:
         # In a notebook, the interrupt button means "enough": the view already says "stopped",
         # so the partial message is returned (assign it, look at it) with one line, no traceback.

@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import TextIO
 
 from .core._snapshot import Snapshot
-from .core._stream import Sink, consume
+from .core._stream import Sink
 from .core._summary import outcome
 from .fake_api import add_arguments as add_serve_arguments
 from .fake_api._cli import positive_float
 from .sinks._terminal import EventLog, TerminalRenderer
-from .sources._continue import marked
 from .sources._fixtures import Fixture, bundled_fixtures, load_fixture
-from .sources._replay import Pacer, SeamMarks, replay_chunks
+from .sources._replay import Pacer, consume_recording, replay_chunks
 
 PROG = "claude-stream-nb"
 
@@ -148,8 +147,7 @@ def _replay(args: argparse.Namespace) -> int:
         sinks.append(timeline := Timeline())
     fixture = None if args.source == "-" else _load(args.source)
     chunks = _stdin_chunks() if fixture is None else _file_chunks(fixture, args)
-    seams = fixture.seams if fixture is not None else ()
-    snap = marked(consume(chunks, [SeamMarks(sinks, seams)] if seams else sinks), seams)  # a reconnect, as live
+    snap = consume_recording(chunks, sinks, fixture.seams if fixture is not None else ())
     if args.json:
         json.dump(snap.to_message(), out, indent=2, ensure_ascii=False)
         out.write("\n")

@@ -54,6 +54,7 @@ class ConversationView:
         self._last_tick = -1e9
         self._handle: Any = None
         self._nudge: Nudge | None = None
+        self._timeline = ""
         self._closed = False
         self.header = w.HTML(self._header_html())
         self.body = w.VBox()
@@ -95,7 +96,8 @@ class ConversationView:
         for (turn, _), run in self._runs.items():  # the final state, whatever a frame painted last
             self._paint(turn, run, run.ended_at or 0.0)
         self.header.value = self._header_html()
-        self.footer.value = self._footer_html() + self._timeline_html()
+        self._timeline = self._timeline_html()  # drawn once: the footer and every transcript show it
+        self.footer.value = self._footer_html() + self._timeline
         self._closed = True
         if self._handle is not None:
             if self._nudge is not None:
@@ -155,7 +157,7 @@ class ConversationView:
         from ..sinks.render._html import CSS
 
         turns = "<hr>".join(view.transcript().replace(CSS, "", 1) for view in self.turns)
-        end = self._footer_html() + self._timeline_html()
+        end = self._footer_html() + self._timeline
         return f'{CSS}<div class="csn">{self._header_html()}{turns}{end}</div>'
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:

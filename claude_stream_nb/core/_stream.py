@@ -19,7 +19,7 @@ from ._events import Event, parse_event
 from ._snapshot import Problem, Snapshot, evolve
 from ._sse import MAX_LINE, SSEDecoder
 
-__all__ = ["Sink", "StreamFold", "aconsume", "consume"]
+__all__ = ["Sink", "StreamFold", "aconsume", "consume", "notify"]
 
 Chunk = tuple[bytes, "float | None"]
 _SLICE = 65536
@@ -179,3 +179,12 @@ def _emit(pairs: Iterable[tuple[Event, Snapshot]], sinks: Sequence[Sink]) -> Non
 def _close(snap: Snapshot, sinks: Sequence[Sink]) -> None:
     for sink in sinks:
         sink.close(snap)
+
+
+def notify(sinks: Iterable[object], text: str) -> None:
+    """A word from the source (retrying, reconnecting) to each sink that takes one: ``notice``
+    is optional in a :class:`Sink`."""
+    for sink in sinks:
+        notice = getattr(sink, "notice", None)
+        if notice is not None:
+            notice(text)

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..core._events import Event
 from ..core._snapshot import Snapshot
-from ..core._stream import Sink
+from ..core._stream import Sink, notify
 from ._timeline import HZ, Timeline, lane_label
 
 __all__ = ["AgentTimeline", "agent_model"]
@@ -122,10 +122,7 @@ class _Tee:
             sink.update(event, snapshot)
 
     def notice(self, text: str) -> None:
-        for sink in self.sinks:
-            notice = getattr(sink, "notice", None)
-            if notice is not None:
-                notice(text)
+        notify(self.sinks, text)
 
     def close(self, snapshot: Snapshot) -> None:
         for sink in self.sinks:

@@ -194,7 +194,7 @@ def marked(snap: Snapshot, seams: Sequence[Seam]) -> Snapshot:
     """``snap`` (of a replay of a seamed recording) with the reconnects of the seams its events
     have passed, as the live stream's snapshot had them."""
     passed = tuple(marker for before, marker in seams if snap.events > before)
-    return evolve(snap, reconnects=passed) if passed and not snap.reconnects else snap
+    return evolve(snap, reconnects=passed) if len(passed) > len(snap.reconnects) else snap
 
 
 def seam_notice(number: int, marker: dict[str, Any]) -> str:

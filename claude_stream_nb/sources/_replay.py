@@ -14,15 +14,23 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
 
 from ..core._events import Event
 from ..core._snapshot import Snapshot
-from ..core._stream import Sink
+from ..core._stream import Chunk, Sink, consume, notify
 from ._continue import Seam, marked, seam_notice
 from ._fixtures import Fixture, Recorded
 
-__all__ = ["Pacer", "SeamMarks", "areplay_chunks", "replay_chunks", "synthetic_times", "timed_chunks"]
+__all__ = [
+    "Pacer",
+    "SeamMarks",
+    "areplay_chunks",
+    "consume_recording",
+    "replay_chunks",
+    "synthetic_times",
+    "timed_chunks",
+]
 
 _MAX_WAIT = 0.05  # wake at least this often so speed changes and pauses apply promptly
 
@@ -167,11 +175,7 @@ class SeamMarks:
         snap = marked(snapshot, self.seams)
         for marker in snap.reconnects[self._told :]:
             self._told += 1
-            text = seam_notice(self._told, marker)
-            for sink in self.sinks:
-                notice = getattr(sink, "notice", None)
-                if notice is not None:
-                    notice(text)
+            notify(self.sinks, seam_notice(self._told, marker))
         for sink in self.sinks:
             sink.update(event, snap)
 
@@ -179,6 +183,14 @@ class SeamMarks:
         snap = marked(snapshot, self.seams)
         for sink in self.sinks:
             sink.close(snap)
+
+
+def consume_recording(chunks: Iterable[Chunk], sinks: Sequence[Sink], seams: Sequence[Seam]) -> Snapshot:
+    """:func:`~claude_stream_nb.core._stream.consume` for a recording's chunks: with seams, the
+    sinks and the final snapshot carry its reconnects (:class:`SeamMarks`)."""
+    if not seams:
+        return consume(chunks, sinks)
+    return marked(consume(chunks, [SeamMarks(sinks, seams)]), seams)
 
 
 async def _sleep(delay: float) -> None:

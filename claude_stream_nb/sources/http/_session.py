@@ -21,7 +21,7 @@ from ...core._accumulate import finish
 from ...core._events import Event
 from ...core._message import Message
 from ...core._snapshot import ErrorInfo, Snapshot, evolve
-from ...core._stream import Sink
+from ...core._stream import Sink, notify
 from .._continue import JoinedFold
 from ._errors import APIError, ClaudeError, ConnectionFailed, UnexpectedResponseError, api_error
 from ._options import check_count
@@ -221,10 +221,7 @@ class Session:
         return data
 
     def _notice(self, text: str) -> None:
-        for sink in self.sinks:
-            notice = getattr(sink, "notice", None)
-            if notice is not None:
-                notice(text)
+        notify(self.sinks, text)
 
     def _close(self) -> None:
         if self.tape is not None:
